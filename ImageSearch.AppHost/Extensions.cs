@@ -1,0 +1,118 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Aspire.Hosting;
+
+public static class Extensions
+{
+    // Settings, from the command line (--Mode=local), the environment (Mode=local) or appsettings.json.
+    private const string ModeSetting = "Mode";
+    private const string WorkersSetting = "Workers";
+    private const string LocalRedisServerSetting = "LocalRedisServer";
+    private const string LocalDataPathSetting = "LocalDataPath";
+
+    private const string QdrantImage = "qdrant/qdrant";
+    private const string QdrantTag = "v1.15.5";
+
+    /// <summary>
+    /// Publish mode always describes containers; otherwise the <c>Mode</c> setting decides, and when it is
+    /// absent the container runtime is asked whether it answers.
+    /// </summary>
+    public static HostingMode ResolveHostingMode(this IDistributedApplicationBuilder builder)
+    {
+        HostingMode mode;
+        string reason;
+        if (builder.ExecutionContext.IsPublishMode)
+        {
+            (mode, reason) = (HostingMode.Containers, "publish mode always describes containers");
+        }
+        else if (builder.Configuration[ModeSetting] is { Length: > 0 } configured)
+        {
+            mode = ParseMode(configured);
+            reason = $"{ModeSetting}={configured}";
+        }
+        else
+        {
+            var runtime = builder.Configuration["ASPIRE_CONTAINER_RUNTIME"] ?? "docker";
+            mode = ContainerRuntimeProbe.IsAvailable(runtime) ? HostingMode.Containers : HostingMode.Local;
+            reason = mode == HostingMode.Containers ? $"{runtime} answered" : $"no container runtime answered ({runtime})";
+        }
+
+        builder.Eventing.Subscribe<BeforeStartEvent>((@event, _) =>
+        {
+            @event.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ImageSearch.AppHost")
+                .LogInformation("Hosting mode: {Mode} ({Reason})", mode, reason);
+            return Task.CompletedTask;
+        });
+
+        return mode;
+    }
+
+    public static int GetWorkerReplicas(this IDistributedApplicationBuilder builder)
+    {
+        var replicas = builder.Configuration.GetValue(WorkersSetting, 2);
+        return replicas >= 1
+            ? replicas
+            : throw new DistributedApplicationException($"{WorkersSetting} must be at least 1, not {replicas}.");
+    }
+
+    /// <summary>The Redis-protocol server that holds the queue (and, in local mode, the vectors).</summary>
+    public static IResourceBuilder<IResourceWithConnectionString> AddRedisServer(
+        this IDistributedApplicationBuilder builder, string name, HostingMode mode)
+    {
+        if (mode == HostingMode.Containers)
+        {
+            return builder.AddRedis(name)
+                .WithDataVolume()
+                .WithAppendOnlyFile();
+        }
+
+        var dataPath = builder.Configuration[LocalDataPathSetting] is { Length: > 0 } configured
+            ? Path.GetFullPath(configured, builder.AppHostDirectory)
+            : Path.Combine(builder.AppHostDirectory, ".data");
+
+        return builder.Configuration[LocalRedisServerSetting] switch
+        {
+            null or "" or "auto" => LocalRedisServers.FindRedisServer() is { } redisServer
+                ? builder.AddLocalRedisServer(name, redisServer, dataPath)
+                : builder.AddLocalGarnetServer(name, dataPath),
+            "redis-server" => builder.AddLocalRedisServer(name,
+                LocalRedisServers.FindRedisServer() ?? throw new DistributedApplicationException(
+                    $"{LocalRedisServerSetting}=redis-server, but redis-server is not on PATH."), dataPath),
+            "garnet" => builder.AddLocalGarnetServer(name, dataPath),
+            var other => throw new DistributedApplicationException(
+                $"{LocalRedisServerSetting} must be auto, redis-server or garnet, not '{other}'.")
+        };
+    }
+
+    /// <summary>Qdrant with a generated API key and its storage on a named volume.</summary>
+    public static IResourceBuilder<QdrantServerResource> AddQdrantServer(this IDistributedApplicationBuilder builder, string name)
+    {
+        var apiKey = ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(builder, $"{name}-key", special: false);
+        var qdrant = builder.AddResource(new QdrantServerResource(name, apiKey))
+            .WithImage(QdrantImage, QdrantTag)
+            .WithImageRegistry("docker.io")
+            .WithHttpEndpoint(targetPort: 6333, name: QdrantServerResource.HttpEndpointName)
+            .WithEndpoint(targetPort: 6334, name: QdrantServerResource.GrpcEndpointName, scheme: "http")
+            .WithEnvironment("QDRANT__SERVICE__API_KEY", apiKey)
+            .WithEnvironment("QDRANT__TELEMETRY_DISABLED", "true")
+            .WithHttpHealthCheck("/readyz", endpointName: QdrantServerResource.HttpEndpointName);
+        return qdrant.WithVolume(VolumeNameGenerator.Generate(qdrant, "data"), "/qdrant/storage");
+    }
+
+    private static HostingMode ParseMode(string value) => value.ToLowerInvariant() switch
+    {
+        "local" => HostingMode.Local,
+        "containers" or "container" => HostingMode.Containers,
+        _ => throw new DistributedApplicationException($"{ModeSetting} must be 'local' or 'containers', not '{value}'.")
+    };
+
+    // AddRedis only offers RDB snapshots; the queue needs every acknowledged write on disk.
+    private static IResourceBuilder<RedisResource> WithAppendOnlyFile(this IResourceBuilder<RedisResource> redis) =>
+        redis.WithArgs(context =>
+        {
+            // AddRedis passes one shell command line as its last argument.
+            context.Args[^1] = $"{context.Args[^1]} --appendonly yes --appendfsync everysec";
+        });
+}

@@ -1,0 +1,23 @@
+var builder = DistributedApplication.CreateBuilder(args);
+
+var mode = builder.ResolveHostingMode();
+
+var redis = builder.AddRedisServer("redis", mode);
+
+var api = builder.AddProject<Projects.ImageSearch_Api>("api")
+    .WithReference(redis).WaitFor(redis)
+    .WithHttpHealthCheck("/health");
+
+var worker = builder.AddProject<Projects.ImageSearch_Worker>("worker")
+    .WithReference(redis).WaitFor(redis)
+    .WithHttpHealthCheck("/health")
+    .WithReplicas(builder.GetWorkerReplicas());
+
+if (mode == HostingMode.Containers)
+{
+    var qdrant = builder.AddQdrantServer("qdrant");
+    api.WithReference(qdrant).WaitFor(qdrant);
+    worker.WithReference(qdrant).WaitFor(qdrant);
+}
+
+builder.Build().Run();

@@ -1,0 +1,18 @@
+using ImageSearch.Indexing.Imaging;
+
+namespace ImageSearch.Indexing.Embedding;
+
+/// <summary>Turns images into unit-length vectors with one model.</summary>
+public interface IImageEmbedder
+{
+    EmbeddingModelInfo Model { get; }
+
+    /// <summary>Embeds one image. Throws <see cref="ImageLoadException"/> when it cannot be loaded.</summary>
+    Task<float[]> EmbedAsync(ImageSource source, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Embeds many images, decoding in parallel with inference. One bad image does not fail the others:
+    /// each result holds a vector or the error for that image, in input order.
+    /// </summary>
+    Task<IReadOnlyList<EmbeddingResult>> EmbedBatchAsync(IReadOnlyList<ImageSource> sources, CancellationToken cancellationToken = default);
+}

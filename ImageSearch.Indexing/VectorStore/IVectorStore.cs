@@ -1,0 +1,16 @@
+namespace ImageSearch.Indexing.VectorStore;
+
+/// <summary>Where product vectors live: Qdrant in production, Redis plus an in-memory index locally.</summary>
+public interface IVectorStore
+{
+    /// <summary>Inserts or replaces the points (keyed by product id) in one call.</summary>
+    Task UpsertAsync(IReadOnlyList<VectorPoint> points, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes a product; false when it was not there.</summary>
+    Task<bool> DeleteAsync(string productId, CancellationToken cancellationToken = default);
+
+    Task<VectorPoint?> GetAsync(string productId, CancellationToken cancellationToken = default);
+
+    /// <summary>Top results by cosine similarity, best first, after filter, offset and minimum score.</summary>
+    Task<IReadOnlyList<VectorSearchHit>> SearchAsync(VectorSearchQuery query, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using StackExchange.Redis;
+
+namespace ImageSearch.Tests.Infrastructure;
+
+/// <summary>
+/// A real redis-server or Garnet process on a free loopback port, with a password and the append-only
+/// file on, in a data folder of its own. It can be stopped, killed and started again on the same data.
+/// </summary>
+public sealed class RedisServer : IAsyncDisposable
+{
+    private const string Password = "test-password";
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+
+    private Process? _process;
+
+    private RedisServer(RedisServerKind kind, string dataDirectory, int port)
+    {
+        Kind = kind;
+        DataDirectory = dataDirectory;
+        Port = port;
+    }
+
+    public RedisServerKind Kind { get; }
+
+    public string DataDirectory { get; }
+
+    public int Port { get; }
+
+    public string ConnectionString => $"127.0.0.1:{Port},password={Password},abortConnect=false,allowAdmin=true";
+
+    public static async Task<RedisServer> StartAsync(RedisServerKind kind)
+    {
+        var dataDirectory = Directory.CreateTempSubdirectory($"imagesearch-{kind.ToString().ToLowerInvariant()}-").FullName;
+        var server = new RedisServer(kind, dataDirectory, FreePort());
+        await server.StartAsync();
+        return server;
+    }
+
+    public async Task<ConnectionMultiplexer> ConnectAsync() =>
+        await ConnectionMultiplexer.ConnectAsync(ConnectionString);
+
+    /// <summary>Starts the server (again) on the same port and data folder, and waits until it answers.</summary>
+    public async Task StartAsync()
+    {
+        var startInfo = Kind switch
+        {
+            RedisServerKind.Redis => new ProcessStartInfo("redis-server",
+            [
+                "--bind", "127.0.0.1", "--port", Port.ToString(), "--requirepass", Password,
+                "--dir", DataDirectory, "--appendonly", "yes", "--appendfsync", "always", "--save", ""
+            ]),
+            RedisServerKind.Garnet => new ProcessStartInfo("dotnet",
+            [
+                Path.Combine(AppContext.BaseDirectory, "ImageSearch.Garnet.dll"),
+                "--bind", "127.0.0.1", "--port", Port.ToString(), "--lua", "--lua-transaction-mode",
+                "--aof", "--storage-tier", "--device-type", "RandomAccess",
+                "--logdir", DataDirectory, "--checkpointdir", DataDirectory, "--recover"
+            ])
+            {
+                Environment = { ["REDIS_PASSWORD"] = Password }
+            },
+            _ => throw new ArgumentOutOfRangeException(nameof(Kind))
+        };
+        startInfo.RedirectStandardOutput = true;
+        startInfo.RedirectStandardError = true;
+        startInfo.UseShellExecute = false;
+
+        _process = Process.Start(startInfo) ?? throw new InvalidOperationException($"{Kind} did not start.");
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        await WaitUntilAnsweringAsync();
+    }
+
+    /// <summary>A clean shutdown (SIGTERM), as an operator's restart would do.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is not { HasExited: false } process)
+        {
+            return;
+        }
+
+        Process.Start("kill", ["-TERM", process.Id.ToString()])!.WaitForExit();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await process.WaitForExitAsync(timeout.Token);
+    }
+
+    /// <summary>An abrupt end (SIGKILL), as a crash or power loss would do.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            process.Kill();
+            await process.WaitForExitAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process?.Dispose();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held open by a dying process; the temp folder is cleaned by the OS.
+        }
+    }
+
+    private async Task WaitUntilAnsweringAsync()
+    {
+        var deadline = DateTime.UtcNow + StartTimeout;
+        while (true)
+        {
+            if (_process!.HasExited)
+            {
+                throw new InvalidOperationException($"{Kind} exited with code {_process.ExitCode} while starting.");
+            }
+
+            try
+            {
+                await using var connection = await ConnectionMultiplexer.ConnectAsync(
+                    $"127.0.0.1:{Port},password={Password},abortConnect=true,connectTimeout=1000");
+                await connection.GetDatabase().PingAsync();
+                return;
+            }
+            catch (RedisConnectionException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,4 @@
+global using ImageSearch.Indexing.Queue;
+global using ImageSearch.Worker;
+global using ImageSearch.Worker.Extensions;
+global using ImageSearch.Worker.Services;
