@@ -63,8 +63,9 @@ public static class Extensions
     {
         if (mode == HostingMode.Containers)
         {
+            // Volume names are fixed so the committed manifest does not depend on where the repo lives.
             return builder.AddRedis(name)
-                .WithDataVolume()
+                .WithDataVolume($"imagesearch-{name}-data")
                 .WithAppendOnlyFile();
         }
 
@@ -90,15 +91,15 @@ public static class Extensions
     public static IResourceBuilder<QdrantServerResource> AddQdrantServer(this IDistributedApplicationBuilder builder, string name)
     {
         var apiKey = ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(builder, $"{name}-key", special: false);
-        var qdrant = builder.AddResource(new QdrantServerResource(name, apiKey))
+        return builder.AddResource(new QdrantServerResource(name, apiKey))
             .WithImage(QdrantImage, QdrantTag)
             .WithImageRegistry("docker.io")
             .WithHttpEndpoint(targetPort: 6333, name: QdrantServerResource.HttpEndpointName)
             .WithEndpoint(targetPort: 6334, name: QdrantServerResource.GrpcEndpointName, scheme: "http")
             .WithEnvironment("QDRANT__SERVICE__API_KEY", apiKey)
             .WithEnvironment("QDRANT__TELEMETRY_DISABLED", "true")
-            .WithHttpHealthCheck("/readyz", endpointName: QdrantServerResource.HttpEndpointName);
-        return qdrant.WithVolume(VolumeNameGenerator.Generate(qdrant, "data"), "/qdrant/storage");
+            .WithHttpHealthCheck("/readyz", endpointName: QdrantServerResource.HttpEndpointName)
+            .WithVolume($"imagesearch-{name}-data", "/qdrant/storage");
     }
 
     private static HostingMode ParseMode(string value) => value.ToLowerInvariant() switch

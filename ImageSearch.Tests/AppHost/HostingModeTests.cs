@@ -1,3 +1,5 @@
+using ImageSearch.Tests.Infrastructure;
+
 namespace ImageSearch.Tests.AppHost;
 
 // Builds the application model without running it, so none of this needs a container runtime.
@@ -20,6 +22,11 @@ public class HostingModeTests
     [InlineData("garnet", "dotnet")]
     public async Task Local_mode_runs_the_chosen_redis_protocol_server(string server, string command)
     {
+        if (server == "redis-server")
+        {
+            RedisServer.SkipUnlessRedisServerInstalled();
+        }
+
         await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ImageSearch_AppHost>(
             ["--Mode=local", $"--LocalRedisServer={server}"], TestContext.Current.CancellationToken);
 
