@@ -92,8 +92,10 @@ public class EmbeddedVectorStoreTests
     public async Task An_unreachable_server_surfaces_as_VectorStoreUnavailableException(RedisServerKind kind)
     {
         await using var server = await RedisServer.StartAsync(kind);
-        await using var connection = await ConnectionMultiplexer.ConnectAsync(
-            server.ConnectionString + ",asyncTimeout=500,connectTimeout=500");
+        var configuration = ConfigurationOptions.Parse(server.ConnectionString);
+        // Fail at once while disconnected instead of queueing commands until they time out.
+        configuration.BacklogPolicy = BacklogPolicy.FailFast;
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(configuration);
         var options = Options(retries: 1);
         using var store = new EmbeddedVectorStore(connection, options, VectorStoreResilience.Create(options));
         var point = TestPoints.Point("sku-1", TestPoints.UnitVector(1));
@@ -108,7 +110,7 @@ public class EmbeddedVectorStoreTests
     }
 
     [Fact]
-    public async Task A_retried_call_succeeds_once_the_server_is_back()
+    public async Task A_call_made_while_the_server_restarts_succeeds_once_it_is_back()
     {
         await using var server = await RedisServer.StartAsync(RedisServerKind.Redis);
         await using var connection = await server.ConnectAsync();

@@ -25,6 +25,9 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
     private readonly InMemoryVectorIndex _index;
     private readonly ReaderWriterLockSlim _indexLock = new();
     private readonly SemaphoreSlim _catchUpGate = new(1, 1);
+
+    // One scan at a time: a scan already uses every core, and callers queued here wait without blocking a thread.
+    private readonly SemaphoreSlim _scanGate = new(1, 1);
     private long _appliedSequence;
     private long _lastCatchUpStartedAt = long.MinValue;
 
@@ -104,6 +107,7 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
         var unitQuery = VectorMath.Normalized(query.Vector);
         await CatchUpAsync(cancellationToken);
 
+        await _scanGate.WaitAsync(cancellationToken);
         _indexLock.EnterReadLock();
         try
         {
@@ -112,6 +116,7 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
         finally
         {
             _indexLock.ExitReadLock();
+            _scanGate.Release();
         }
     }
 
@@ -148,6 +153,7 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
     {
         _indexLock.Dispose();
         _catchUpGate.Dispose();
+        _scanGate.Dispose();
     }
 
     private IDatabase Database => _redis.GetDatabase();
