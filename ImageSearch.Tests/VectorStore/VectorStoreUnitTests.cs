@@ -65,10 +65,9 @@ public class QdrantPointMapperTests
     [Fact]
     public void A_point_keeps_its_payload_with_metadata_as_a_nested_object()
     {
-        var point = TestPoints.Point("sku-1", TestPoints.UnitVector(1),
-            metadata: new Dictionary<string, string> { ["category"] = "shoes" }) is var p
-            ? p with { Payload = p.Payload with { Description = null } }
-            : null!;
+        var withMetadata = TestPoints.Point("sku-1", TestPoints.UnitVector(1),
+            metadata: new Dictionary<string, string> { ["category"] = "shoes" });
+        var point = withMetadata with { Payload = withMetadata.Payload with { Description = null } };
 
         var qdrantPoint = QdrantPointMapper.ToPoint(point);
 

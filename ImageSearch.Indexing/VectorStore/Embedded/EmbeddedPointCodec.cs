@@ -9,13 +9,12 @@ internal static class EmbeddedPointCodec
 {
     public static byte[] EncodeVector(float[] vector)
     {
-        var bytes = MemoryMarshal.AsBytes(vector.AsSpan()).ToArray();
         if (!BitConverter.IsLittleEndian)
         {
             throw new PlatformNotSupportedException("The embedded vector store stores little-endian floats.");
         }
 
-        return bytes;
+        return MemoryMarshal.AsBytes(vector.AsSpan()).ToArray();
     }
 
     public static float[] DecodeVector(ReadOnlySpan<byte> bytes) => MemoryMarshal.Cast<byte, float>(bytes).ToArray();

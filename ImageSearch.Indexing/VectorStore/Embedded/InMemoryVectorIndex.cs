@@ -49,7 +49,7 @@ internal sealed class InMemoryVectorIndex(int dimensions)
         _segmentOfProduct.Clear();
     }
 
-    public IReadOnlyList<VectorSearchHit> Search(VectorSearchQuery query, ReadOnlySpan<float> unitQuery, int parallelism) =>
+    public IReadOnlyList<VectorSearchHit> Search(VectorSearchQuery query, float[] unitQuery, int parallelism) =>
         _segments.TryGetValue(query.ModelKey, out var segment)
             ? segment.Search(query, unitQuery, parallelism)
             : [];

@@ -53,17 +53,16 @@ internal sealed class ModelSegment(int dimensions)
         _payloads[last] = null!;
     }
 
-    public IReadOnlyList<VectorSearchHit> Search(VectorSearchQuery query, ReadOnlySpan<float> unitQuery, int parallelism)
+    public IReadOnlyList<VectorSearchHit> Search(VectorSearchQuery query, float[] unitQuery, int parallelism)
     {
         var wanted = query.Offset + query.Limit;
         var count = _count;
         var threads = Math.Clamp(count / MinimumVectorsPerThread, 1, Math.Max(1, parallelism));
         var partials = new List<(int Slot, float Score)>[threads];
-        var queryVector = unitQuery.ToArray();
 
         if (threads == 1)
         {
-            partials[0] = ScanRange(0, count, queryVector, query, wanted);
+            partials[0] = ScanRange(0, count, unitQuery, query, wanted);
         }
         else
         {
@@ -71,7 +70,7 @@ internal sealed class ModelSegment(int dimensions)
             {
                 var start = (int)((long)count * part / threads);
                 var end = (int)((long)count * (part + 1) / threads);
-                partials[part] = ScanRange(start, end, queryVector, query, wanted);
+                partials[part] = ScanRange(start, end, unitQuery, query, wanted);
             });
         }
 
