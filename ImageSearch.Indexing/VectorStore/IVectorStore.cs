@@ -1,6 +1,10 @@
 namespace ImageSearch.Indexing.VectorStore;
 
-/// <summary>Where product vectors live: Qdrant in production, Redis plus an in-memory index locally.</summary>
+/// <summary>
+/// Where product vectors live: Qdrant in production, Redis plus an in-memory index locally (see README.md here).
+/// Vectors are kept unit length and compared by cosine. Bad input throws <see cref="ArgumentException"/>; a store
+/// that stays unreachable after retries throws <see cref="VectorStoreUnavailableException"/>.
+/// </summary>
 public interface IVectorStore
 {
     /// <summary>Inserts or replaces the points (keyed by product id) in one call.</summary>
