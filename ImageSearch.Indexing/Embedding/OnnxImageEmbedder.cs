@@ -145,7 +145,7 @@ public sealed class OnnxImageEmbedder : IImageEmbedder, IDisposable
     }
 
     /// <summary>Reads, decodes and normalises one image into <paramref name="tensor"/>.</summary>
-    private async Task PrepareAsync(ImageSource source, SKBitmap picture, float[] tensor, CancellationToken cancellationToken)
+    internal async Task PrepareAsync(ImageSource source, SKBitmap picture, float[] tensor, CancellationToken cancellationToken)
     {
         var encoded = await _loader.ReadAsync(source, cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
@@ -154,7 +154,7 @@ public sealed class OnnxImageEmbedder : IImageEmbedder, IDisposable
     }
 
     /// <summary>Runs the model on one prepared tensor and returns the L2-normalised feature vector.</summary>
-    private float[] Infer(float[] tensor)
+    internal float[] Infer(float[] tensor)
     {
         using var activity = ActivitySource.StartActivity("infer");
         using var input = OrtValue.CreateTensorValueFromMemory(tensor, _inputShape);
@@ -200,10 +200,10 @@ public sealed class OnnxImageEmbedder : IImageEmbedder, IDisposable
         return shape;
     }
 
-    private SKBitmap NewPicture() =>
+    internal SKBitmap NewPicture() =>
         new(new SKImageInfo(_manifest.Input.Width, _manifest.Input.Height, SKColorType.Rgba8888, SKAlphaType.Premul));
 
-    private float[] RentTensor() => _freeTensors.TryTake(out var tensor) ? tensor : new float[_normalizer.TensorLength];
+    internal float[] RentTensor() => _freeTensors.TryTake(out var tensor) ? tensor : new float[_normalizer.TensorLength];
 
     public void Dispose() => _session.Dispose();
 }
