@@ -1,0 +1,134 @@
+using Microsoft.Extensions.Options;
+using SkiaSharp;
+
+namespace ImageSearch.Indexing.Imaging;
+
+/// <summary>
+/// Decodes JPEG, PNG, WebP, GIF (first frame) and BMP with SKCodec. The pixel count is checked before any pixel is
+/// decoded, and codecs that can (JPEG, WebP) decode large images downscaled, no smaller than the size asked for.
+/// </summary>
+public sealed class ImageDecoder(IOptions<ImageLoaderOptions> options)
+{
+    private static readonly HashSet<SKEncodedImageFormat> SupportedFormats =
+        [SKEncodedImageFormat.Jpeg, SKEncodedImageFormat.Png, SKEncodedImageFormat.Webp, SKEncodedImageFormat.Gif, SKEncodedImageFormat.Bmp];
+
+    private readonly long _maxPixels = options.Value.MaxPixels;
+
+    /// <summary>Decodes <paramref name="encoded"/> so that its shorter side is at least <paramref name="minShortSide"/> pixels where the image has them.</summary>
+    public DecodedImage Decode(ReadOnlySpan<byte> encoded, int minShortSide)
+    {
+        if (encoded.IsEmpty)
+        {
+            throw new ImageLoadException(ImageErrorKind.NotAnImage, "The image is empty (0 bytes).");
+        }
+
+        using var data = SKData.CreateCopy(encoded);
+        // The codec takes ownership of the stream when it is created.
+        var stream = new SKMemoryStream(data);
+        using var codec = SKCodec.Create(stream, out var createResult);
+        if (codec is null)
+        {
+            stream.Dispose();
+            throw NotDecodable(encoded, createResult);
+        }
+
+        if (!SupportedFormats.Contains(codec.EncodedFormat))
+        {
+            throw new ImageLoadException(ImageErrorKind.UnsupportedFormat,
+                $"{codec.EncodedFormat} images are not supported (JPEG, PNG, WebP, GIF and BMP are).");
+        }
+
+        var info = codec.Info;
+        if (info.Width <= 0 || info.Height <= 0)
+        {
+            throw new ImageLoadException(ImageErrorKind.NotAnImage, "The image has no pixels.");
+        }
+
+        if ((long)info.Width * info.Height > _maxPixels)
+        {
+            throw new ImageLoadException(ImageErrorKind.TooLarge,
+                $"The image is {info.Width}x{info.Height} ({(long)info.Width * info.Height} pixels), more than ImageLoader:MaxPixels ({_maxPixels}).");
+        }
+
+        var size = ScaledSize(codec, minShortSide);
+        var target = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Premul, SKColorSpace.CreateSrgb());
+        var bitmap = new SKBitmap(target);
+        // Frame 0 only: an animated GIF or WebP is searched by its first frame.
+        var result = codec.GetPixels(target, bitmap.GetPixels(), new SKCodecOptions(0));
+        if (result != SKCodecResult.Success)
+        {
+            bitmap.Dispose();
+            throw result switch
+            {
+                SKCodecResult.IncompleteInput => new ImageLoadException(ImageErrorKind.Truncated,
+                    $"The {codec.EncodedFormat} image is truncated: its data ends before the last row."),
+                SKCodecResult.ErrorInInput => new ImageLoadException(ImageErrorKind.Truncated,
+                    $"The {codec.EncodedFormat} image data is corrupt."),
+                _ => new ImageLoadException(ImageErrorKind.NotAnImage, $"The {codec.EncodedFormat} image could not be decoded ({result}).")
+            };
+        }
+
+        return new DecodedImage(bitmap, codec.EncodedOrigin, codec.EncodedFormat, new SKSizeI(info.Width, info.Height));
+    }
+
+    /// <summary>The smallest size the codec can decode to whose shorter side still reaches <paramref name="minShortSide"/>.</summary>
+    private static SKSizeI ScaledSize(SKCodec codec, int minShortSide)
+    {
+        var full = codec.Info.Size;
+        var shortSide = Math.Min(full.Width, full.Height);
+        if (shortSide <= minShortSide * 2)
+        {
+            return full;
+        }
+
+        var best = full;
+        // JPEG decodes at n/8 of full size; WebP at any scale. Try the smaller scales first.
+        for (var eighths = 1; eighths < 8; eighths++)
+        {
+            var candidate = codec.GetScaledDimensions(eighths / 8f);
+            if (Math.Min(candidate.Width, candidate.Height) >= minShortSide && candidate.Width * (long)candidate.Height < best.Width * (long)best.Height)
+            {
+                best = candidate;
+                break;
+            }
+        }
+
+        return best;
+    }
+
+    private static ImageLoadException NotDecodable(ReadOnlySpan<byte> encoded, SKCodecResult result)
+    {
+        if (KnownUnsupportedFormat(encoded) is { } format)
+        {
+            return new ImageLoadException(ImageErrorKind.UnsupportedFormat, $"{format} images are not supported (JPEG, PNG, WebP, GIF and BMP are).");
+        }
+
+        // Skia also says IncompleteInput for data too short to recognise: only a known signature makes it a truncated image.
+        return result == SKCodecResult.IncompleteInput && HasSupportedSignature(encoded)
+            ? new ImageLoadException(ImageErrorKind.Truncated, "The image is truncated: its header is incomplete.")
+            : new ImageLoadException(ImageErrorKind.NotAnImage, $"The data is not an image in a known format ({result}).");
+    }
+
+    private static bool HasSupportedSignature(ReadOnlySpan<byte> header) => header switch
+    {
+        [0xFF, 0xD8, ..] => true,                                            // JPEG
+        [0x89, 0x50, 0x4E, 0x47, ..] => true,                                // PNG
+        [0x47, 0x49, 0x46, 0x38, ..] => true,                                // GIF8
+        [0x52, 0x49, 0x46, 0x46, _, _, _, _, 0x57, 0x45, 0x42, 0x50, ..] => true, // RIFF....WEBP
+        [0x42, 0x4D, ..] => true,                                            // BM
+        _ => false
+    };
+
+    /// <summary>Image formats recognised by their signature that SKCodec cannot decode here.</summary>
+    private static string? KnownUnsupportedFormat(ReadOnlySpan<byte> header) => header switch
+    {
+        [0x49, 0x49, 0x2A, 0x00, ..] or [0x4D, 0x4D, 0x00, 0x2A, ..] => "TIFF",
+        [_, _, _, _, 0x66, 0x74, 0x79, 0x70, 0x61, 0x76, 0x69, 0x66, ..] => "AVIF",
+        [_, _, _, _, 0x66, 0x74, 0x79, 0x70, 0x68, 0x65, 0x69, _, ..] or [_, _, _, _, 0x66, 0x74, 0x79, 0x70, 0x6D, 0x69, 0x66, 0x31, ..] => "HEIF",
+        [0x38, 0x42, 0x50, 0x53, ..] => "PSD",
+        [0xFF, 0x0A, ..] or [0x00, 0x00, 0x00, 0x0C, 0x4A, 0x58, 0x4C, 0x20, ..] => "JPEG XL",
+        [0x00, 0x00, 0x01, 0x00, ..] => "ICO",
+        [0x3C, 0x3F, 0x78, 0x6D, 0x6C, ..] or [0x3C, 0x73, 0x76, 0x67, ..] => "SVG",
+        _ => null
+    };
+}
