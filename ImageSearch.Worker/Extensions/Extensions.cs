@@ -1,23 +1,49 @@
+using Microsoft.Extensions.Options;
+
 namespace ImageSearch.Worker.Extensions;
 
 internal static class Extensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
+        // Outside the AppHost the original's REDIS_URL names the server.
+        if (builder.Configuration.GetConnectionString("redis") is null && builder.Configuration["REDIS_URL"] is { } redisUrl)
+        {
+            builder.Configuration["ConnectionStrings:redis"] = RedisUrl.ToConfiguration(redisUrl);
+        }
+
         builder.AddRedisClient("redis");
 
+        if (OriginalSettings.LogLevel(builder.Configuration) is { } logLevel)
+        {
+            builder.Logging.SetMinimumLevel(logLevel);
+        }
+
         var workerId = WorkerIdentity.Resolve(builder.Configuration);
-        builder.Services.AddOptions<WorkerOptions>()
-            .BindConfiguration(WorkerOptions.SectionName)
+        builder.Services.AddOptions<ConsumerOptions>()
+            .BindConfiguration(ConsumerOptions.SectionName)
+            .Configure<IConfiguration>(OriginalSettings.Apply)
             .PostConfigure(options => options.WorkerId = workerId)
             .ValidateDataAnnotations()
             .Validate(options => options.HeartbeatTimeToLive > options.HeartbeatInterval,
                 "Worker:HeartbeatTimeToLive must be longer than Worker:HeartbeatInterval.")
             .ValidateOnStart();
+        builder.Services.AddOptions<QueueOptions>()
+            .BindConfiguration(QueueOptions.SectionName)
+            .ValidateDataAnnotations()
+            .Validate(options => options.RetryMaxDelay >= options.RetryBaseDelay,
+                "Queue:RetryMaxDelay must not be shorter than Queue:RetryBaseDelay.")
+            .ValidateOnStart();
+        // The host must wait for the batch in hand to finish or be returned before it gives up on stopping.
+        builder.Services.AddOptions<HostOptions>().Configure<IOptions<ConsumerOptions>>((host, consumer) =>
+            host.ShutdownTimeout = consumer.Value.ShutdownGracePeriod + TimeSpan.FromSeconds(10));
 
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<TaskQueue>();
         builder.Services.AddSingleton<WorkerRegistry>();
-        builder.Services.AddSingleton<WorkerCounters>();
-        builder.Services.AddHostedService<HeartbeatService>();
+        // The ITaskProcessor (embed and upsert) is registered by the indexing code; without one the
+        // consumer only heartbeats and takes back the tasks of dead workers.
+        builder.Services.AddSingleton<QueueConsumer>();
+        builder.Services.AddHostedService<QueueWorkerService>();
     }
 }

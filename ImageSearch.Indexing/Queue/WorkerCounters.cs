@@ -1,4 +1,4 @@
-namespace ImageSearch.Worker.Services;
+namespace ImageSearch.Indexing.Queue;
 
 /// <summary>This worker's running totals, reported with every heartbeat.</summary>
 public sealed class WorkerCounters
@@ -8,9 +8,11 @@ public sealed class WorkerCounters
 
     public long TasksProcessed => Interlocked.Read(ref _tasksProcessed);
 
+    /// <summary>Tasks this worker sent to the dead-letter list (retried failures are not counted).</summary>
     public long TasksFailed => Interlocked.Read(ref _tasksFailed);
 
-    public string Status { get; set; } = "idle";
+    /// <summary>starting, idle, processing or stopping.</summary>
+    public string Status { get; set; } = "starting";
 
     public void TaskProcessed() => Interlocked.Increment(ref _tasksProcessed);
 
