@@ -1,5 +1,9 @@
+global using ImageSearch.Api;
 global using ImageSearch.Api.Apis;
 global using ImageSearch.Api.Extensions;
 global using ImageSearch.Api.Model;
+global using ImageSearch.Indexing.Embedding;
+global using ImageSearch.Indexing.Imaging;
 global using ImageSearch.Indexing.Queue;
+global using ImageSearch.Indexing.VectorStore;
 global using Microsoft.AspNetCore.Http.HttpResults;

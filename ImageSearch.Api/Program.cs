@@ -10,5 +10,7 @@ app.UseStatusCodePages();
 
 app.MapDefaultEndpoints();
 app.MapQueueApi();
+app.MapSearchApi();
+app.MapProductsApi();
 
 app.Run();

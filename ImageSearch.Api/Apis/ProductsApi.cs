@@ -1,0 +1,70 @@
+namespace ImageSearch.Api.Apis;
+
+public static class ProductsApi
+{
+    public static IEndpointRouteBuilder MapProductsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/products").WithTags("Products");
+
+        api.MapGet("/{productId}", GetProduct)
+            .WithName("GetProduct")
+            .WithSummary("An indexed product, as the index holds it");
+
+        api.MapGet("/{productId}/similar", GetSimilarProducts)
+            .WithName("GetSimilarProducts")
+            .WithSummary("More like this: the products whose images look most like this product's")
+            .WithDescription("Query: limit, offset, min_score, category, filter=field:value (repeatable).");
+
+        api.MapDelete("/{productId}", DeleteProduct)
+            .WithName("DeleteProduct")
+            .WithSummary("Remove a product from the index");
+
+        return app;
+    }
+
+    public static async Task<Results<Ok<ProductResponse>, ProblemHttpResult>> GetProduct(
+        string productId, [AsParameters] SearchServices services, CancellationToken cancellationToken)
+    {
+        var point = await services.Store.GetAsync(productId, cancellationToken);
+        return point is null
+            ? NotIndexed(productId)
+            : TypedResults.Ok(ProductResponse.From(point.Payload));
+    }
+
+    public static async Task<Results<Ok<SearchResponse>, ValidationProblem, ProblemHttpResult>> GetSimilarProducts(
+        string productId,
+        [AsParameters] SearchParameters parameters,
+        [AsParameters] SearchServices services,
+        CancellationToken cancellationToken)
+    {
+        var (options, errors) = parameters.Validate(services.Options);
+        if (errors is not null)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var point = await services.Store.GetAsync(productId, cancellationToken);
+        if (point is null)
+        {
+            return NotIndexed(productId);
+        }
+
+        // Compare within the product's own model: vectors of two models are not comparable.
+        var model = point.Payload.ModelKey;
+        var hits = await services.Store.SearchAsync(options!.ToQuery(point.Vector, model, excludeProductId: productId), cancellationToken);
+        return TypedResults.Ok(new SearchResponse(model, hits.Count, hits.Select(SearchResult.From).ToList()));
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteProduct(
+        string productId, [AsParameters] SearchServices services, CancellationToken cancellationToken)
+    {
+        return await services.Store.DeleteAsync(productId, cancellationToken)
+            ? TypedResults.NoContent()
+            : NotIndexed(productId);
+    }
+
+    private static ProblemHttpResult NotIndexed(string productId) => TypedResults.Problem(
+        title: "Product not indexed",
+        detail: $"No product '{productId}' is in the index.",
+        statusCode: StatusCodes.Status404NotFound);
+}

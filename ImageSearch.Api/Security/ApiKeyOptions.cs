@@ -1,0 +1,15 @@
+namespace ImageSearch.Api.Security;
+
+/// <summary>The key that mutating endpoints require in the <c>X-Api-Key</c> header, bound from <c>ApiKey</c>.</summary>
+public sealed class ApiKeyOptions
+{
+    public const string SectionName = "ApiKey";
+
+    public const string HeaderName = "X-Api-Key";
+
+    /// <summary>The AppHost generates it as a secret parameter. Without one, mutating endpoints refuse every call.</summary>
+    public string? Key { get; set; }
+
+    /// <summary>When set, reading endpoints (status, stats, search) need the key too.</summary>
+    public bool RequireForReads { get; set; }
+}

@@ -1,0 +1,76 @@
+using ImageSearch.Indexing.Embedding;
+using ImageSearch.Indexing.Imaging;
+using ImageSearch.Indexing.VectorStore;
+
+namespace ImageSearch.Worker.Services;
+
+/// <summary>
+/// Indexes a batch: embeds every image (decoding in parallel with inference), then writes all the vectors
+/// in one upsert. An image that cannot be loaded fails alone; a vector store failure fails the whole batch
+/// as transient, so the queue retries it.
+/// </summary>
+public sealed class IndexingTaskProcessor(
+    IImageEmbedder embedder,
+    IVectorStore store,
+    TimeProvider timeProvider,
+    ILogger<IndexingTaskProcessor> logger) : ITaskProcessor
+{
+    public async Task<IReadOnlyDictionary<string, TaskOutcome>> ProcessAsync(
+        IReadOnlyList<QueuedTask> tasks, CancellationToken cancellationToken)
+    {
+        var outcomes = new Dictionary<string, TaskOutcome>(tasks.Count);
+        var embeddings = await embedder.EmbedBatchAsync(tasks.Select(ImageSourceOf).ToList(), cancellationToken);
+
+        var indexedAt = timeProvider.GetUtcNow();
+        var points = new List<VectorPoint>(tasks.Count);
+        for (var i = 0; i < tasks.Count; i++)
+        {
+            var (task, embedding) = (tasks[i], embeddings[i]);
+            if (embedding.Vector is { } vector)
+            {
+                points.Add(new VectorPoint(task.ProductId, vector, PayloadOf(task, indexedAt)));
+            }
+            else
+            {
+                outcomes[task.TaskId] = FailureOf(embedding.Error);
+                logger.LogWarning("Task {TaskId} for product {ProductId}: image not indexed: {Error}",
+                    task.TaskId, task.ProductId, embedding.Error?.Message);
+            }
+        }
+
+        if (points.Count == 0)
+        {
+            return outcomes;
+        }
+
+        await store.UpsertAsync(points, cancellationToken);
+
+        var result = new Dictionary<string, string>
+        {
+            ["model"] = embedder.Model.Key,
+            ["dimensions"] = embedder.Model.Dimensions.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["indexed_at"] = indexedAt.ToString("O")
+        };
+        foreach (var task in tasks.Where(task => !outcomes.ContainsKey(task.TaskId)))
+        {
+            outcomes[task.TaskId] = TaskOutcome.Success(result);
+        }
+
+        return outcomes;
+    }
+
+    private static ImageSource ImageSourceOf(QueuedTask task) => task.ImagePath is { Length: > 0 } path
+        ? new ImageSource.File(path)
+        : new ImageSource.Url(new Uri(task.ImageUrl!));
+
+    private ProductPayload PayloadOf(QueuedTask task, DateTimeOffset indexedAt) => new(
+        task.ProductId, task.Name, task.Description, task.ImagePath ?? task.ImageUrl!, task.Metadata,
+        embedder.Model.Key, indexedAt);
+
+    private static TaskOutcome FailureOf(Exception? error) => error switch
+    {
+        ImageLoadException { IsTransient: false } permanent => TaskOutcome.Permanent($"{permanent.Kind}: {permanent.Message}"),
+        null => TaskOutcome.Transient("The image was not embedded, for no stated reason."),
+        _ => TaskOutcome.Transient(error.Message)
+    };
+}
