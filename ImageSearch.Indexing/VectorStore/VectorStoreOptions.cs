@@ -14,7 +14,10 @@ public sealed class VectorStoreOptions
     /// <summary>Points sent in one Qdrant upsert or one Redis script call.</summary>
     public int UpsertBatchSize { get; set; } = 256;
 
-    /// <summary>Metadata fields that get a Qdrant keyword index (filters on other fields still work, unindexed).</summary>
+    /// <summary>
+    /// Metadata fields that get a Qdrant keyword index (filters on other fields still work, unindexed). Configured
+    /// entries are added to the defaults: the configuration binder appends to a list.
+    /// </summary>
     public List<string> IndexedMetadataFields { get; set; } = ["category", "brand"];
 
     /// <summary>Retries of a call that failed transiently, before <see cref="VectorStoreUnavailableException"/>.</summary>

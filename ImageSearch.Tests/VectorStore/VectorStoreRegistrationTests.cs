@@ -52,6 +52,40 @@ public class VectorStoreRegistrationTests
     }
 
     [Fact]
+    public async Task With_LoadIndexAtStartup_the_index_is_loaded_when_the_host_starts()
+    {
+        await using var server = await RedisServer.StartAsync(RedisServerKind.Redis);
+        await using var connection = await server.ConnectAsync();
+        var options = new VectorStoreOptions { Dimensions = TestPoints.Dimensions };
+        using (var writer = new EmbeddedVectorStore(connection, options, VectorStoreResilience.Create(options)))
+        {
+            await writer.UpsertAsync(TestPoints.Many(25), TestContext.Current.CancellationToken);
+        }
+
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["VectorStore:Dimensions"] = "64",
+            ["VectorStore:LoadIndexAtStartup"] = "true"
+        });
+        builder.Services.AddSingleton<IConnectionMultiplexer>(connection);
+        builder.AddVectorStore();
+        using var host = builder.Build();
+
+        await host.StartAsync(TestContext.Current.CancellationToken);
+
+        var store = host.Services.GetRequiredService<EmbeddedVectorStore>();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (store.IndexedCount < 25 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal(25, store.IndexedCount);
+        await host.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
     public void Invalid_options_stop_the_host_from_starting()
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());

@@ -91,38 +91,44 @@ internal sealed class ModelSegment(int dimensions)
         var minScore = query.MinScore ?? float.NegativeInfinity;
         var threshold = minScore;
 
-        for (var slot = start; slot < end; slot++)
+        for (var slot = start; slot < end;)
         {
-            var score = TensorPrimitives.Dot(VectorAt(slot), queryVector);
-            // Cheap score test first; the string and dictionary checks only run for would-be results.
-            if (score < threshold || (best.Count == wanted && score <= threshold))
+            // Walk a block at a time: the scores of one block come from one contiguous array.
+            var block = _blocks[slot / VectorsPerBlock];
+            var blockEnd = Math.Min(end, (slot / VectorsPerBlock + 1) * VectorsPerBlock);
+            for (var offset = slot % VectorsPerBlock * dimensions; slot < blockEnd; slot++, offset += dimensions)
             {
-                continue;
-            }
+                var score = TensorPrimitives.Dot(block.AsSpan(offset, dimensions), queryVector);
+                // Cheap score test first; the string and dictionary checks only run for would-be results.
+                if (score < threshold || (best.Count == wanted && score <= threshold))
+                {
+                    continue;
+                }
 
-            if (query.ExcludeProductId is { } excluded && _productIds[slot] == excluded)
-            {
-                continue;
-            }
+                if (query.ExcludeProductId is { } excluded && _productIds[slot] == excluded)
+                {
+                    continue;
+                }
 
-            if (query.Filter is { Count: > 0 } filter && !Matches(_payloads[slot].Metadata, filter))
-            {
-                continue;
-            }
+                if (query.Filter is { Count: > 0 } filter && !Matches(_payloads[slot].Metadata, filter))
+                {
+                    continue;
+                }
 
-            if (best.Count < wanted)
-            {
-                best.Enqueue(slot, score);
-            }
-            else
-            {
-                best.EnqueueDequeue(slot, score);
-            }
+                if (best.Count < wanted)
+                {
+                    best.Enqueue(slot, score);
+                }
+                else
+                {
+                    best.EnqueueDequeue(slot, score);
+                }
 
-            if (best.Count == wanted)
-            {
-                best.TryPeek(out _, out var lowest);
-                threshold = Math.Max(minScore, lowest);
+                if (best.Count == wanted)
+                {
+                    best.TryPeek(out _, out var lowest);
+                    threshold = Math.Max(minScore, lowest);
+                }
             }
         }
 
