@@ -7,10 +7,14 @@ var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseDefaultFiles();
+app.UseStaticFiles();
+app.UseRateLimiter();
 
 app.MapDefaultEndpoints();
 app.MapQueueApi();
 app.MapSearchApi();
 app.MapProductsApi();
+app.MapImagesApi();
 
 app.Run();

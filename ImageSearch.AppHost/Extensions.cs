@@ -11,6 +11,7 @@ public static class Extensions
     private const string WorkersSetting = "Workers";
     private const string LocalRedisServerSetting = "LocalRedisServer";
     private const string LocalDataPathSetting = "LocalDataPath";
+    private const string ImageRootSetting = "ImageRoot";
 
     private const string QdrantImage = "qdrant/qdrant";
     private const string QdrantTag = "v1.15.5";
@@ -69,10 +70,7 @@ public static class Extensions
                 .WithAppendOnlyFile();
         }
 
-        var dataPath = builder.Configuration[LocalDataPathSetting] is { Length: > 0 } configured
-            ? Path.GetFullPath(configured, builder.AppHostDirectory)
-            : Path.Combine(builder.AppHostDirectory, ".data");
-
+        var dataPath = builder.GetLocalDataPath();
         return builder.Configuration[LocalRedisServerSetting] switch
         {
             null or "" or "auto" => LocalRedisServers.FindRedisServer() is { } redisServer
@@ -86,6 +84,34 @@ public static class Extensions
                 $"{LocalRedisServerSetting} must be auto, redis-server or garnet, not '{other}'.")
         };
     }
+
+    /// <summary>
+    /// The folder image paths are relative to. API and workers get the same one, so a worker can read every
+    /// image the API accepts. Publishing leaves it to the deployment (the services default to ./images).
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithImageRoot(this IResourceBuilder<ProjectResource> service)
+    {
+        var builder = service.ApplicationBuilder;
+        if (!builder.ExecutionContext.IsRunMode)
+        {
+            return service;
+        }
+
+        var imageRoot = builder.Configuration[ImageRootSetting] is { Length: > 0 } configured
+            ? Path.GetFullPath(configured, builder.AppHostDirectory)
+            : Path.Combine(builder.GetLocalDataPath(), "images");
+        Directory.CreateDirectory(imageRoot);
+        return service.WithEnvironment("ImageLoader__ImageRoot", imageRoot);
+    }
+
+    /// <summary>The key that mutating API calls need (X-Api-Key), generated once and kept in user secrets.</summary>
+    public static IResourceBuilder<ParameterResource> AddApiKey(this IDistributedApplicationBuilder builder, string name) =>
+        builder.AddParameter(name, new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
+
+    private static string GetLocalDataPath(this IDistributedApplicationBuilder builder) =>
+        builder.Configuration[LocalDataPathSetting] is { Length: > 0 } configured
+            ? Path.GetFullPath(configured, builder.AppHostDirectory)
+            : Path.Combine(builder.AppHostDirectory, ".data");
 
     /// <summary>Qdrant with a generated API key and its storage on a named volume.</summary>
     public static IResourceBuilder<QdrantServerResource> AddQdrantServer(this IDistributedApplicationBuilder builder, string name)

@@ -1,3 +1,5 @@
+using ImageSearch.Api.Security;
+
 namespace ImageSearch.Api.Apis;
 
 public static class ProductsApi
@@ -5,19 +7,22 @@ public static class ProductsApi
     public static IEndpointRouteBuilder MapProductsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/products").WithTags("Products");
+        var reads = api.MapGroup("").RequireApiKeyForReads();
 
-        api.MapGet("/{productId}", GetProduct)
+        reads.MapGet("/{productId}", GetProduct)
             .WithName("GetProduct")
             .WithSummary("An indexed product, as the index holds it");
 
-        api.MapGet("/{productId}/similar", GetSimilarProducts)
+        reads.MapGet("/{productId}/similar", GetSimilarProducts)
+            .RequireRateLimiting(RateLimitingOptions.SearchPolicy)
             .WithName("GetSimilarProducts")
             .WithSummary("More like this: the products whose images look most like this product's")
             .WithDescription("Query: limit, offset, min_score, category, filter=field:value (repeatable).");
 
         api.MapDelete("/{productId}", DeleteProduct)
             .WithName("DeleteProduct")
-            .WithSummary("Remove a product from the index");
+            .WithSummary("Remove a product from the index")
+            .RequireApiKey();
 
         return app;
     }

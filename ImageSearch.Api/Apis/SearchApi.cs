@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ImageSearch.Api.Security;
 
 namespace ImageSearch.Api.Apis;
 
@@ -14,7 +15,9 @@ public static class SearchApi
                 "Query: limit, offset, min_score, category, filter=field:value (repeatable).")
             .Accepts<IFormFile>("multipart/form-data")
             .Accepts<SearchByReferenceRequest>("application/json")
-            .DisableAntiforgery();
+            .DisableAntiforgery()
+            .RequireRateLimiting(RateLimitingOptions.SearchPolicy)
+            .RequireApiKeyForReads();
 
         return app;
     }

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using ImageSearch.Api.Security;
+using Microsoft.Extensions.Options;
 
 namespace ImageSearch.Api.Extensions;
 
@@ -15,6 +17,12 @@ internal static class Extensions
             options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
 
         builder.Services.AddSingleton<WorkerRegistry>();
+
+        builder.AddImageEmbedding();
+        builder.AddVectorStore();
+        builder.Services.AddSingleton(services =>
+            new ImageRoot(services.GetRequiredService<IOptions<ImageLoaderOptions>>().Value.ImageRoot));
+        builder.AddApiSecurity();
 
         builder.Services.AddOptions<SearchOptions>()
             .BindConfiguration(SearchOptions.SectionName)
