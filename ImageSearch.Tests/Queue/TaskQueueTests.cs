@@ -262,6 +262,7 @@ public class TaskQueueTests
     {
         await using var test = await QueueTestServer.StartAsync(kind);
         var queue = test.Queue();
+        await queue.EnqueueAsync(Task(1));
         var inHand = Assert.Single(await queue.DequeueAsync("w1", 1, NoWait));
         var stray = (await queue.EnqueueAsync(Task(2))).TaskId;
         // What a BLMOVE answered with nil yet carried out leaves behind.
