@@ -114,8 +114,9 @@ public sealed class TaskQueue(IConnectionMultiplexer redis, IOptions<QueueOption
         List<string> ids;
         if (first.IsNull)
         {
-            // Garnet has been seen to answer a BLMOVE that timed out with nil yet move a task that arrived
-            // at that moment; an idle poll adopts such strays (tasks in hand are skipped by the script).
+            // A task moved into this list but never marked (seen once on Garnet under load: a BLMOVE that
+            // answered nil yet moved, or a failed call after the move) would sit there while this worker
+            // lives; an idle poll adopts such strays. Tasks in hand are left alone by the script.
             ids = (await db.ListRangeAsync(processing, 0, batchSize - 1)).Select(id => id.ToString()).ToList();
             if (ids.Count == 0)
             {
@@ -146,8 +147,8 @@ public sealed class TaskQueue(IConnectionMultiplexer redis, IOptions<QueueOption
         }
 
         var taken = new List<QueuedTask>(ids.Count);
-        // Garnet can answer a blocked BLMOVE a moment before the task shows in the destination list;
-        // a task still missing after a moment was taken back by a recovery and is not ours.
+        // A task the script cannot find in the list was taken back by a recovery (this worker's heartbeat
+        // lapsed) or is not visible yet; look again briefly, then leave it to whoever holds it.
         for (var attempt = 0; ids.Count > 0; attempt++)
         {
             var now = timeProvider.GetUtcNow();
