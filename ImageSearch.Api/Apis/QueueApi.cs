@@ -1,22 +1,199 @@
+using Microsoft.AspNetCore.Mvc;
+
 namespace ImageSearch.Api.Apis;
 
 public static class QueueApi
 {
+    private const int MaxBatchSize = 1000;
+
+    private static readonly Dictionary<string, FlushScope> FlushScopes = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["pending"] = FlushScope.Pending,
+        ["delayed"] = FlushScope.Delayed,
+        ["dead"] = FlushScope.Dead,
+        ["all"] = FlushScope.All
+    };
+
     public static IEndpointRouteBuilder MapQueueApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/queue").WithTags("Queue");
+
+        api.MapPost("/enqueue", Enqueue)
+            .WithName("EnqueueTask")
+            .WithSummary("Queue one image for indexing")
+            .WithDescription("Give product_id and exactly one of image_path (relative to the image root) or image_url. " +
+                "metadata is a flat object of strings, numbers and booleans. With deduplicate, a task still waiting " +
+                "or processing for the same product and image is returned instead of a new one.");
+
+        api.MapPost("/enqueue/batch", EnqueueBatch)
+            .WithName("EnqueueTasks")
+            .WithSummary("Queue many images in one round trip")
+            .WithDescription($"Up to {MaxBatchSize} tasks; all are queued or, if any is invalid, none.");
+
+        api.MapGet("/status/{taskId}", GetStatus)
+            .WithName("GetTaskStatus")
+            .WithSummary("A task's full record")
+            .WithDescription("Request, status, attempts, result or last error, and the history of every attempt, retry and recovery.");
+
+        api.MapGet("/stats", GetStats)
+            .WithName("GetQueueStats")
+            .WithSummary("Queue figures")
+            .WithDescription("Where the tasks are now, counters since the queue began, and completions per second over the last minute. " +
+                "success_rate is a percentage of finished tasks that completed.");
 
         api.MapGet("/workers", GetWorkers)
             .WithName("GetWorkers")
             .WithSummary("List live workers")
             .WithDescription("Workers whose heartbeat has not expired, with their counters.");
 
+        api.MapPost("/flush", Flush)
+            .WithName("FlushQueue")
+            .WithSummary("Delete waiting tasks")
+            .WithDescription("Deletes the pending tasks and their records. include=delayed,dead (or include=all) also deletes " +
+                "tasks waiting for a retry and dead letters. Tasks being processed are never deleted.");
+
+        api.MapGet("/dead", ListDead)
+            .WithName("ListDeadLetters")
+            .WithSummary("Tasks that failed for good, oldest first");
+
+        api.MapPost("/dead/{taskId}/requeue", RequeueDead)
+            .WithName("RequeueDeadLetter")
+            .WithSummary("Queue a dead letter again, attempts reset");
+
+        api.MapPost("/tasks/{taskId}/cancel", Cancel)
+            .WithName("CancelTask")
+            .WithSummary("Cancel a task that has not started (pending or waiting for a retry)");
+
         return app;
     }
 
-    public static async Task<Ok<WorkersResponse>> GetWorkers(WorkerRegistry registry)
+    public static async Task<Results<Ok<EnqueueResponse>, BadRequest<ProblemDetails>>> Enqueue(
+        EnqueueRequest request, [AsParameters] QueueServices services)
     {
-        var workers = await registry.GetLiveWorkersAsync();
+        var (task, error) = request.ToNewTask();
+        if (task is null)
+        {
+            return BadRequest("Invalid task", error!);
+        }
+
+        return TypedResults.Ok(ToResponse(await services.Queue.EnqueueAsync(task)));
+    }
+
+    public static async Task<Results<Ok<EnqueueBatchResponse>, BadRequest<ProblemDetails>>> EnqueueBatch(
+        EnqueueBatchRequest request, [AsParameters] QueueServices services)
+    {
+        if (request.Tasks is not { Count: > 0 and <= MaxBatchSize } requests)
+        {
+            return BadRequest("Invalid batch", $"tasks must hold between 1 and {MaxBatchSize} tasks.");
+        }
+
+        var tasks = new List<NewTask>(requests.Count);
+        for (var i = 0; i < requests.Count; i++)
+        {
+            var (task, error) = requests[i].ToNewTask();
+            if (task is null)
+            {
+                return BadRequest("Invalid task", $"tasks[{i}]: {error}");
+            }
+
+            tasks.Add(task);
+        }
+
+        var results = await services.Queue.EnqueueBatchAsync(tasks);
+        return TypedResults.Ok(new EnqueueBatchResponse(results.Select(ToResponse).ToList(), results[^1].QueueLength));
+    }
+
+    public static async Task<Results<Ok<TaskRecord>, NotFound<ProblemDetails>>> GetStatus(string taskId, [AsParameters] QueueServices services) =>
+        await services.Queue.GetAsync(taskId) is { } record
+            ? TypedResults.Ok(record)
+            : UnknownTask(taskId);
+
+    public static async Task<Ok<QueueStatsResponse>> GetStats([AsParameters] QueueServices services)
+    {
+        var stats = await services.Queue.GetStatsAsync();
+        var workers = await services.Registry.GetLiveWorkersAsync();
+        var finished = stats.Completed + stats.Failed;
+        return TypedResults.Ok(new QueueStatsResponse(
+            stats.Pending,
+            workers.Count(w => w.Status == "processing"),
+            workers.Count,
+            stats.Completed,
+            stats.Failed,
+            finished == 0 ? 0 : Math.Round(100.0 * stats.Completed / finished, 2),
+            stats.Pending, stats.Processing, stats.Delayed, stats.Dead,
+            stats.Enqueued, stats.Completed, stats.Failed, stats.Retried, stats.Recovered, stats.Poisoned,
+            Math.Round(stats.ThroughputPerSecond, 3)));
+    }
+
+    public static async Task<Ok<WorkersResponse>> GetWorkers([AsParameters] QueueServices services)
+    {
+        var workers = await services.Registry.GetLiveWorkersAsync();
         return TypedResults.Ok(new WorkersResponse(workers.Count, workers));
     }
+
+    public static async Task<Results<Ok<FlushResponse>, BadRequest<ProblemDetails>>> Flush(
+        [AsParameters] QueueServices services, string? include = null)
+    {
+        var scope = FlushScope.Pending;
+        foreach (var part in (include ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!FlushScopes.TryGetValue(part, out var extra))
+            {
+                return BadRequest("Invalid flush scope", $"include takes pending, delayed, dead or all, not '{part}'.");
+            }
+
+            scope |= extra;
+        }
+
+        var deleted = await services.Queue.FlushAsync(scope);
+        return TypedResults.Ok(new FlushResponse($"Deleted {deleted} waiting tasks ({scope.ToString().ToLowerInvariant()}).", deleted));
+    }
+
+    public static async Task<Results<Ok<DeadLettersResponse>, BadRequest<ProblemDetails>>> ListDead(
+        [AsParameters] QueueServices services, int offset = 0, int limit = 50)
+    {
+        if (offset < 0 || limit is < 1 or > 1000)
+        {
+            return BadRequest("Invalid page", "offset must be 0 or more and limit between 1 and 1000.");
+        }
+
+        var items = await services.Queue.ListDeadAsync(offset, limit);
+        return TypedResults.Ok(new DeadLettersResponse((await services.Queue.GetStatsAsync()).Dead, offset, items));
+    }
+
+    public static async Task<Results<Ok<TaskActionResponse>, NotFound<ProblemDetails>>> RequeueDead(
+        string taskId, [AsParameters] QueueServices services) =>
+        await services.Queue.RequeueDeadAsync(taskId)
+            ? TypedResults.Ok(new TaskActionResponse(taskId, TaskStatuses.Pending, "Queued again with its attempts reset."))
+            : TypedResults.NotFound(Problem("Not a dead letter", $"Task '{taskId}' is not in the dead-letter list.", StatusCodes.Status404NotFound));
+
+    public static async Task<Results<Ok<TaskActionResponse>, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> Cancel(
+        string taskId, [AsParameters] QueueServices services)
+    {
+        if (await services.Queue.CancelAsync(taskId))
+        {
+            return TypedResults.Ok(new TaskActionResponse(taskId, TaskStatuses.Cancelled, "Cancelled before it started."));
+        }
+
+        return await services.Queue.GetAsync(taskId) is { } record
+            ? TypedResults.Conflict(Problem("Task cannot be cancelled",
+                $"Task '{taskId}' is {record.Status}; only pending or delayed tasks can be cancelled.", StatusCodes.Status409Conflict))
+            : UnknownTask(taskId);
+    }
+
+    private static EnqueueResponse ToResponse(EnqueueResult result) => new(
+        result.TaskId,
+        "enqueued",
+        result.Duplicate ? "An earlier task for this product and image is still waiting or processing; returned it." : "Task queued for indexing.",
+        result.QueueLength,
+        result.Duplicate);
+
+    private static NotFound<ProblemDetails> UnknownTask(string taskId) =>
+        TypedResults.NotFound(Problem("Unknown task", $"No task '{taskId}' (it never existed, or its record expired).", StatusCodes.Status404NotFound));
+
+    private static BadRequest<ProblemDetails> BadRequest(string title, string detail) =>
+        TypedResults.BadRequest(Problem(title, detail, StatusCodes.Status400BadRequest));
+
+    private static ProblemDetails Problem(string title, string detail, int status) =>
+        new() { Title = title, Detail = detail, Status = status };
 }

@@ -8,6 +8,12 @@ internal static class Extensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
+        // Outside the AppHost the original's REDIS_URL names the server.
+        if (builder.Configuration.GetConnectionString("redis") is null && builder.Configuration["REDIS_URL"] is { } redisUrl)
+        {
+            builder.Configuration["ConnectionStrings:redis"] = RedisUrl.ToConfiguration(redisUrl);
+        }
+
         // Registers the multiplexer, its health check and its traces.
         builder.AddRedisClient("redis");
 
@@ -16,6 +22,12 @@ internal static class Extensions
         builder.Services.ConfigureHttpJsonOptions(options =>
             options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
 
+        builder.Services.AddOptions<QueueOptions>()
+            .BindConfiguration(QueueOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<TaskQueue>();
         builder.Services.AddSingleton<WorkerRegistry>();
 
         builder.AddImageEmbedding();

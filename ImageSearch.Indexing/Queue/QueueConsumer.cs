@@ -19,6 +19,8 @@ public sealed class QueueConsumer(
     ILogger<QueueConsumer> logger,
     ITaskProcessor? processor = null)
 {
+    private static readonly TimeSpan PromotionInterval = TimeSpan.FromMilliseconds(100);
+
     private readonly ConsumerOptions _options = options.Value;
     private DateTimeOffset _startedAt;
 
@@ -54,11 +56,18 @@ public sealed class QueueConsumer(
                 return;
             }
 
+            var lastPromotion = 0L;
             while (!stoppingToken.IsCancellationRequested)
             {
                 try
                 {
-                    await queue.PromoteDueRetriesAsync();
+                    // Checked at most every 100 ms: a round trip per batch would cost more than the lateness saves.
+                    if (timeProvider.GetElapsedTime(lastPromotion) >= PromotionInterval)
+                    {
+                        lastPromotion = timeProvider.GetTimestamp();
+                        await queue.PromoteDueRetriesAsync();
+                    }
+
                     var batch = await queue.DequeueAsync(WorkerId, _options.BatchSize, _options.PollInterval);
                     if (batch.Count > 0 && !stoppingToken.IsCancellationRequested)
                     {

@@ -57,15 +57,20 @@ internal static class QueueScripts
     /// <summary>
     /// Marks tasks just moved (by BLMOVE/LMOVE) into a worker's processing list as processing.
     /// KEYS: processing, then (task, history) per task. ARGV: worker id, now ISO, now ms, worker id as JSON, ids.
-    /// Returns the HGETALL of each task taken; tasks no longer in the list or no longer pending are skipped.
+    /// Returns (the HGETALL of each task taken, the ids not found in the processing list); tasks no
+    /// longer pending are dropped from the list.
     /// </summary>
     public const string MoveToActive = """
         local out = {}
+        local missing = {}
         for i = 1, #ARGV - 4 do
           local id = ARGV[4 + i]
           local taskKey, historyKey = KEYS[2 * i], KEYS[2 * i + 1]
           if redis.call('LPOS', KEYS[1], id) then
-            if redis.call('HGET', taskKey, 'status') ~= 'pending' then
+            local status = redis.call('HGET', taskKey, 'status')
+            if status == 'processing' and redis.call('HGET', taskKey, 'worker_id') == ARGV[1] then
+              -- Already this worker's and in hand.
+            elseif status ~= 'pending' then
               -- Flushed, expired or cancelled while it was being moved.
               redis.call('LREM', KEYS[1], 1, id)
             else
@@ -76,9 +81,11 @@ internal static class QueueScripts
                 '{"at":"%s","event":"started","worker_id":%s,"attempt":%d}', ARGV[2], ARGV[4], attempt))
               out[#out + 1] = redis.call('HGETALL', taskKey)
             end
+          else
+            missing[#missing + 1] = id
           end
         end
-        return out
+        return {out, missing}
         """;
 
     /// <summary>

@@ -111,13 +111,24 @@ public sealed class TaskQueue(IConnectionMultiplexer redis, IOptions<QueueOption
         var processing = QueueKeys.Processing(workerId);
         var first = await db.ExecuteAsync("BLMOVE", QueueKeys.Pending, processing, "LEFT", "RIGHT",
             wait.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture));
+        List<string> ids;
         if (first.IsNull)
         {
-            return [];
+            // A task moved into this list but never marked (seen once on Garnet under load: a BLMOVE that
+            // answered nil yet moved, or a failed call after the move) would sit there while this worker
+            // lives; an idle poll adopts such strays. Tasks in hand are left alone by the script.
+            ids = (await db.ListRangeAsync(processing, 0, batchSize - 1)).Select(id => id.ToString()).ToList();
+            if (ids.Count == 0)
+            {
+                return [];
+            }
+        }
+        else
+        {
+            ids = [(string)first!];
         }
 
-        var ids = new List<string>(batchSize) { (string)first! };
-        if (batchSize > 1)
+        if (ids.Count == 1 && batchSize > 1)
         {
             var batch = db.CreateBatch();
             var moves = Enumerable.Range(0, batchSize - 1)
@@ -135,17 +146,32 @@ public sealed class TaskQueue(IConnectionMultiplexer redis, IOptions<QueueOption
             }
         }
 
-        var now = timeProvider.GetUtcNow();
-        var keys = new List<RedisKey>(1 + 2 * ids.Count) { processing };
-        foreach (var id in ids)
+        var taken = new List<QueuedTask>(ids.Count);
+        // A task the script cannot find in the list was taken back by a recovery (this worker's heartbeat
+        // lapsed) or is not visible yet; look again briefly, then leave it to whoever holds it.
+        for (var attempt = 0; ids.Count > 0; attempt++)
         {
-            keys.Add(QueueKeys.Task(id));
-            keys.Add(QueueKeys.TaskHistory(id));
+            var now = timeProvider.GetUtcNow();
+            var keys = new List<RedisKey>(1 + 2 * ids.Count) { processing };
+            foreach (var id in ids)
+            {
+                keys.Add(QueueKeys.Task(id));
+                keys.Add(QueueKeys.TaskHistory(id));
+            }
+
+            RedisValue[] args = [workerId, Iso(now), now.ToUnixTimeMilliseconds(), JsonSerializer.Serialize(workerId), .. ids.Select(id => (RedisValue)id)];
+            var reply = (RedisResult[])(await db.ScriptEvaluateAsync(QueueScripts.MoveToActive, [.. keys], args))!;
+            taken.AddRange(((RedisResult[])reply[0]!).Select(hash => ToQueuedTask(ToDictionary((RedisResult[])hash!))));
+            ids = ((RedisResult[])reply[1]!).Select(id => (string)id!).ToList();
+            if (ids.Count == 0 || attempt == 10)
+            {
+                break;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(20));
         }
 
-        RedisValue[] args = [workerId, Iso(now), now.ToUnixTimeMilliseconds(), JsonSerializer.Serialize(workerId), .. ids.Select(id => (RedisValue)id)];
-        var reply = (RedisResult[])(await db.ScriptEvaluateAsync(QueueScripts.MoveToActive, [.. keys], args))!;
-        return reply.Select(hash => ToQueuedTask(ToDictionary((RedisResult[])hash!))).ToList();
+        return taken;
     }
 
     /// <summary>Records the result. False when the task was no longer this worker's (another worker took it back).</summary>

@@ -255,6 +255,26 @@ public class TaskQueueTests
         Assert.Equal("returned", record.History[^1].Event);
     }
 
+    [Theory]
+    [InlineData(RedisServerKind.Redis)]
+    [InlineData(RedisServerKind.Garnet)]
+    public async Task An_idle_dequeue_adopts_a_task_moved_into_its_list_without_being_marked(RedisServerKind kind)
+    {
+        await using var test = await QueueTestServer.StartAsync(kind);
+        var queue = test.Queue();
+        await queue.EnqueueAsync(Task(1));
+        var inHand = Assert.Single(await queue.DequeueAsync("w1", 1, NoWait));
+        var stray = (await queue.EnqueueAsync(Task(2))).TaskId;
+        // What a BLMOVE answered with nil yet carried out leaves behind.
+        await test.Db.ListMoveAsync(QueueKeys.Pending, QueueKeys.Processing("w1"), ListSide.Left, ListSide.Right);
+
+        var adopted = Assert.Single(await queue.DequeueAsync("w1", 5, NoWait));
+
+        Assert.Equal((stray, 1), (adopted.TaskId, adopted.Attempts));
+        Assert.Equal(TaskStatuses.Processing, (await queue.GetAsync(inHand.TaskId))!.Status);
+        Assert.Equal(2, await test.Db.ListLengthAsync(QueueKeys.Processing("w1")));
+    }
+
     [Fact]
     public void Bad_tasks_are_refused_with_a_reason()
     {

@@ -1,0 +1,3 @@
+namespace ImageSearch.Api.Model;
+
+public sealed record DeadLettersResponse(long Total, int Offset, IReadOnlyList<TaskRecord> Items);

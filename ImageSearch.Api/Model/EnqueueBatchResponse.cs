@@ -1,0 +1,3 @@
+namespace ImageSearch.Api.Model;
+
+public sealed record EnqueueBatchResponse(IReadOnlyList<EnqueueResponse> Tasks, long QueueLength);

@@ -1,0 +1,3 @@
+namespace ImageSearch.Api.Model;
+
+public sealed record FlushResponse(string Message, long ItemsDeleted);

@@ -1,0 +1,188 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using ImageSearch.Indexing.Queue;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace ImageSearch.Benchmarks;
+
+/// <summary>
+/// Tasks per second through the queue: enqueue one at a time and in batches, then dequeue + acknowledge
+/// with a processor that does nothing, at batch sizes 1, 10 and 100. Runs against a redis-server it
+/// starts (no persistence), or the server given by <c>--connection "host:port,password=..."</c>.
+/// </summary>
+public sealed class QueueBenchmark : IBenchmark
+{
+    public string Name => "queue";
+
+    public string Description => "task queue throughput: enqueue single/batch, dequeue+ack at batch 1/10/100 [--connection CS] [--tasks N]";
+
+    public async Task<int> RunAsync(string[] args)
+    {
+        var connection = Option(args, "--connection");
+        var tasks = int.Parse(Option(args, "--tasks") ?? "20000");
+        using var server = connection is null ? LocalRedis.Start() : null;
+        connection ??= server!.ConnectionString;
+        Console.WriteLine($"server: {(server is null ? connection.Split(',')[0] : "redis-server started here, no persistence")}, tasks per run: {tasks}");
+
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(connection + ",allowAdmin=true");
+        var queue = new TaskQueue(redis, Options.Create(new QueueOptions()), TimeProvider.System);
+
+        await Reset(redis);
+        await Measure("enqueue, one at a time, 1 caller", tasks / 4, async n =>
+        {
+            for (var i = 0; i < n; i++)
+            {
+                await queue.EnqueueAsync(Task(i));
+            }
+        });
+
+        await Reset(redis);
+        await Measure("enqueue, one at a time, 32 concurrent callers", tasks, n =>
+            System.Threading.Tasks.Task.WhenAll(Enumerable.Range(0, 32).Select(async caller =>
+            {
+                for (var i = caller; i < n; i += 32)
+                {
+                    await queue.EnqueueAsync(Task(i));
+                }
+            })));
+
+        await Reset(redis);
+        await Measure("enqueue, batches of 100, 1 caller", tasks, async n =>
+        {
+            for (var i = 0; i < n; i += 100)
+            {
+                await queue.EnqueueBatchAsync([.. Enumerable.Range(i, Math.Min(100, n - i)).Select(Task)]);
+            }
+        });
+
+        foreach (var (batchSize, consumers) in new[] { (1, 1), (10, 1), (100, 1), (1, 4), (10, 4) })
+        {
+            await Reset(redis);
+            for (var i = 0; i < tasks; i += 1000)
+            {
+                await queue.EnqueueBatchAsync([.. Enumerable.Range(i, Math.Min(1000, tasks - i)).Select(Task)]);
+            }
+
+            await Measure($"dequeue + ack, batch {batchSize}, {consumers} consumer(s), no-op processor", tasks,
+                n => ConsumeAll(connection, queue, batchSize, consumers, n));
+        }
+
+        return 0;
+    }
+
+    private static async Task ConsumeAll(string connection, TaskQueue queue, int batchSize, int consumers, int expected)
+    {
+        using var stop = new CancellationTokenSource();
+        var connections = new List<ConnectionMultiplexer>();
+        var runs = new List<Task>();
+        for (var i = 0; i < consumers; i++)
+        {
+            // One connection each: BLMOVE holds its connection while it waits.
+            var own = await ConnectionMultiplexer.ConnectAsync(connection);
+            connections.Add(own);
+            var consumer = new QueueConsumer(
+                new TaskQueue(own, Options.Create(new QueueOptions()), TimeProvider.System),
+                new WorkerRegistry(own),
+                Options.Create(new ConsumerOptions { WorkerId = $"bench-{i}", BatchSize = batchSize, PollInterval = TimeSpan.FromMilliseconds(100) }),
+                TimeProvider.System, NullLogger<QueueConsumer>.Instance, new NoOpProcessor());
+            runs.Add(consumer.RunAsync(stop.Token));
+        }
+
+        while ((await queue.GetStatsAsync()).Completed < expected)
+        {
+            await System.Threading.Tasks.Task.Delay(20);
+        }
+
+        await stop.CancelAsync();
+        await System.Threading.Tasks.Task.WhenAll(runs);
+        foreach (var own in connections)
+        {
+            await own.DisposeAsync();
+        }
+    }
+
+    private static async Task Measure(string what, int count, Func<int, Task> run)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        await run(count);
+        stopwatch.Stop();
+        Console.WriteLine($"{what,-62} {count / stopwatch.Elapsed.TotalSeconds,10:N0} tasks/s  ({count} in {stopwatch.Elapsed.TotalSeconds:0.00} s)");
+    }
+
+    private static async Task Reset(ConnectionMultiplexer redis)
+    {
+        foreach (var endpoint in redis.GetEndPoints())
+        {
+            await redis.GetServer(endpoint).FlushAllDatabasesAsync();
+        }
+    }
+
+    private static NewTask Task(int i) =>
+        new($"product-{i}", $"images/{i % 1000}/{i}.jpg", null, $"Product {i}", "benchmark task",
+            new Dictionary<string, string> { ["category"] = "shoes", ["price"] = "19.99" });
+
+    private static string? Option(string[] args, string name) =>
+        args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+
+    private sealed class NoOpProcessor : ITaskProcessor
+    {
+        public Task<IReadOnlyDictionary<string, TaskOutcome>> ProcessAsync(IReadOnlyList<QueuedTask> tasks, CancellationToken cancellationToken) =>
+            System.Threading.Tasks.Task.FromResult<IReadOnlyDictionary<string, TaskOutcome>>(
+                tasks.ToDictionary(t => t.TaskId, _ => TaskOutcome.Success()));
+    }
+
+    /// <summary>A throwaway redis-server on a free port, without persistence.</summary>
+    private sealed class LocalRedis : IDisposable
+    {
+        private readonly Process _process;
+
+        private LocalRedis(Process process, int port)
+        {
+            _process = process;
+            ConnectionString = $"127.0.0.1:{port}";
+        }
+
+        public string ConnectionString { get; }
+
+        public static LocalRedis Start()
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            listener.Stop();
+            var process = Process.Start(new ProcessStartInfo("redis-server",
+                ["--bind", "127.0.0.1", "--port", port.ToString(), "--save", "", "--appendonly", "no"])
+            {
+                RedirectStandardOutput = true,
+                UseShellExecute = false
+            }) ?? throw new InvalidOperationException("redis-server did not start.");
+            process.OutputDataReceived += (_, _) => { };
+            process.BeginOutputReadLine();
+            for (var i = 0; i < 100; i++)
+            {
+                try
+                {
+                    using var probe = new TcpClient("127.0.0.1", port);
+                    return new LocalRedis(process, port);
+                }
+                catch (SocketException)
+                {
+                    Thread.Sleep(50);
+                }
+            }
+
+            process.Kill();
+            throw new InvalidOperationException("redis-server did not answer.");
+        }
+
+        public void Dispose()
+        {
+            _process.Kill();
+            _process.WaitForExit();
+            _process.Dispose();
+        }
+    }
+}
