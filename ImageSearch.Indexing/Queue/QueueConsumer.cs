@@ -52,7 +52,7 @@ public sealed class QueueConsumer(
             if (processor is null)
             {
                 logger.LogWarning("No ITaskProcessor is registered: worker {WorkerId} takes no tasks", WorkerId);
-                await Task.Delay(Timeout.Infinite, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                await Task.Delay(Timeout.Infinite, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 return;
             }
 
@@ -77,7 +77,7 @@ public sealed class QueueConsumer(
                 catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
                 {
                     logger.LogError(ex, "Worker {WorkerId} lost the queue; trying again", WorkerId);
-                    await Task.Delay(_options.PollInterval, timeProvider, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                    await Task.Delay(_options.PollInterval, timeProvider, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 }
             }
         }
