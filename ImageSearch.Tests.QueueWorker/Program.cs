@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using ImageSearch.Indexing.Queue;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -6,7 +7,8 @@ using StackExchange.Redis;
 
 // A worker process for the crash tests. Arguments: connection string, worker id, batch size,
 // heartbeat time to live (ms), max recoveries, and a behaviour:
-//   hang   - report the ids of the batch taken ("TOOK id,id") and never finish it (to be killed)
+//   hang   - report the ids of the batch taken ("TOOK id,id") and never finish it (to be killed, or
+//            stopped with SIGTERM: the consumer then returns the batch after a 500 ms grace period)
 //   poison - kill itself when a batch holds a task of product "poison", complete the others
 if (args is not [var connection, var workerId, var batchSize, var ttlMs, var maxRecoveries, var behaviour])
 {
@@ -22,13 +24,21 @@ var consumerOptions = Options.Create(new ConsumerOptions
     BatchSize = int.Parse(batchSize),
     PollInterval = TimeSpan.FromMilliseconds(200),
     HeartbeatTimeToLive = ttl,
-    HeartbeatInterval = ttl / 4
+    HeartbeatInterval = ttl / 4,
+    ShutdownGracePeriod = TimeSpan.FromMilliseconds(500)
 });
 var queueOptions = Options.Create(new QueueOptions { MaxRecoveries = int.Parse(maxRecoveries) });
 var queue = new TaskQueue(redis, queueOptions, TimeProvider.System);
 var consumer = new QueueConsumer(queue, new WorkerRegistry(redis), consumerOptions, TimeProvider.System,
     NullLogger<QueueConsumer>.Instance, new CrashingProcessor(behaviour, workerId));
-await consumer.RunAsync(CancellationToken.None);
+using var stopping = new CancellationTokenSource();
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+{
+    context.Cancel = true;
+    stopping.Cancel();
+});
+await consumer.RunAsync(stopping.Token);
+Console.WriteLine("STOPPED");
 return 0;
 
 internal sealed class CrashingProcessor(string behaviour, string workerId) : ITaskProcessor

@@ -52,7 +52,7 @@ public sealed class QueueConsumer(
             if (processor is null)
             {
                 logger.LogWarning("No ITaskProcessor is registered: worker {WorkerId} takes no tasks", WorkerId);
-                await Task.Delay(Timeout.Infinite, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                await Task.Delay(Timeout.Infinite, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 return;
             }
 
@@ -74,10 +74,10 @@ public sealed class QueueConsumer(
                         await ProcessBatchAsync(processor, batch, grace.Token);
                     }
                 }
-                catch (RedisException ex)
+                catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
                 {
                     logger.LogError(ex, "Worker {WorkerId} lost the queue; trying again", WorkerId);
-                    await Task.Delay(_options.PollInterval, timeProvider, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                    await Task.Delay(_options.PollInterval, timeProvider, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 }
             }
         }
@@ -232,9 +232,10 @@ public sealed class QueueConsumer(
                 await RecoverLapsedWorkersAsync();
                 await queue.GetStatsAsync();
             }
-            catch (RedisException ex)
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // A missed beat is not fatal: the next one, within the time to live, keeps the worker alive.
+                // Nothing may end this loop early, or the others would take back tasks this worker is still on.
                 logger.LogWarning(ex, "Heartbeat of worker {WorkerId} failed", WorkerId);
             }
         }

@@ -61,6 +61,11 @@ internal sealed class QueueWorkerProcess : IAsyncDisposable
         await _process.WaitForExitAsync(timeout.Token);
     }
 
+    /// <summary>SIGTERM, as a deployment stopping the worker sends.</summary>
+    public void Terminate() => Process.Start("kill", ["-TERM", _process.Id.ToString()])!.WaitForExit();
+
+    public int ExitCode => _process.ExitCode;
+
     /// <summary>SIGKILL: no finally block, no shutdown hook, no goodbye to Redis.</summary>
     public async Task KillAsync()
     {

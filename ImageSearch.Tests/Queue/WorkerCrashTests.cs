@@ -52,6 +52,34 @@ public class WorkerCrashTests
     [Theory]
     [InlineData(RedisServerKind.Redis)]
     [InlineData(RedisServerKind.Garnet)]
+    public async Task A_worker_sent_SIGTERM_mid_batch_returns_its_batch_removes_its_heartbeat_and_exits(RedisServerKind kind)
+    {
+        await using var test = await QueueTestServer.StartAsync(kind);
+        var queue = test.Queue();
+        var ids = (await queue.EnqueueBatchAsync([.. Enumerable.Range(0, 6).Select(Task)])).Select(r => r.TaskId).ToList();
+
+        await using var worker = QueueWorkerProcess.Start(test.Server.ConnectionString, "stopping", 4, TimeSpan.FromSeconds(30), 3, "hang");
+        Assert.Equal(ids.Take(4), (await worker.WaitForLineAsync("TOOK ")).Split(' ')[1].Split(','));
+        worker.Terminate();
+        await worker.WaitForLineAsync("STOPPED");
+        await worker.WaitForExitAsync();
+
+        Assert.Equal(0, worker.ExitCode);
+        Assert.Equal(ids, (await test.Db.ListRangeAsync(QueueKeys.Pending)).Select(v => v.ToString()));
+        foreach (var id in ids)
+        {
+            var record = (await queue.GetAsync(id))!;
+            Assert.Equal((TaskStatuses.Pending, 0), (record.Status, record.Attempts));
+        }
+
+        Assert.False(await test.Db.KeyExistsAsync(QueueKeys.Processing("stopping")));
+        Assert.False(await test.Db.KeyExistsAsync(QueueKeys.WorkerStatus("stopping")));
+        Assert.Null(await test.Db.SortedSetScoreAsync(QueueKeys.Workers, "stopping"));
+    }
+
+    [Theory]
+    [InlineData(RedisServerKind.Redis)]
+    [InlineData(RedisServerKind.Garnet)]
     public async Task A_task_that_always_crashes_its_worker_is_dead_lettered_after_the_set_recoveries_and_the_rest_flow(RedisServerKind kind)
     {
         await using var test = await QueueTestServer.StartAsync(kind);
@@ -83,7 +111,11 @@ public class WorkerCrashTests
         Assert.Equal(3, record.Recoveries);
         Assert.Contains("poison", record.Error);
         Assert.Equal([poison], (await test.Db.ListRangeAsync(QueueKeys.Dead)).Select(v => v.ToString()));
-        Assert.All(others, id => Assert.Equal(TaskStatuses.Completed, queue.GetAsync(id).Result!.Status));
+        foreach (var id in others)
+        {
+            Assert.Equal(TaskStatuses.Completed, (await queue.GetAsync(id))!.Status);
+        }
+
         var stats = await queue.GetStatsAsync();
         Assert.Equal((10L, 1L, 1L), (stats.Completed, stats.Failed, stats.Poisoned));
     }
