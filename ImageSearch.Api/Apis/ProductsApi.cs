@@ -42,7 +42,7 @@ public static class ProductsApi
         [AsParameters] SearchServices services,
         CancellationToken cancellationToken)
     {
-        var (options, errors) = parameters.Validate(services.Options);
+        var (options, errors) = parameters.Validate(services.Options.Value);
         if (errors is not null)
         {
             return TypedResults.ValidationProblem(errors);

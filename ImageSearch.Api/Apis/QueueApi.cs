@@ -1,3 +1,4 @@
+using ImageSearch.Api.Security;
 using Microsoft.AspNetCore.Mvc;
 
 namespace ImageSearch.Api.Apis;
@@ -17,31 +18,36 @@ public static class QueueApi
     public static IEndpointRouteBuilder MapQueueApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/queue").WithTags("Queue");
+        var reads = api.MapGroup("").RequireApiKeyForReads();
 
         api.MapPost("/enqueue", Enqueue)
             .WithName("EnqueueTask")
             .WithSummary("Queue one image for indexing")
             .WithDescription("Give product_id and exactly one of image_path (relative to the image root) or image_url. " +
                 "metadata is a flat object of strings, numbers and booleans. With deduplicate, a task still waiting " +
-                "or processing for the same product and image is returned instead of a new one.");
+                "or processing for the same product and image is returned instead of a new one.")
+            .RequireApiKey()
+            .RequireRateLimiting(RateLimitingOptions.EnqueuePolicy);
 
         api.MapPost("/enqueue/batch", EnqueueBatch)
             .WithName("EnqueueTasks")
             .WithSummary("Queue many images in one round trip")
-            .WithDescription($"Up to {MaxBatchSize} tasks; all are queued or, if any is invalid, none.");
+            .WithDescription($"Up to {MaxBatchSize} tasks; all are queued or, if any is invalid, none.")
+            .RequireApiKey()
+            .RequireRateLimiting(RateLimitingOptions.EnqueuePolicy);
 
-        api.MapGet("/status/{taskId}", GetStatus)
+        reads.MapGet("/status/{taskId}", GetStatus)
             .WithName("GetTaskStatus")
             .WithSummary("A task's full record")
             .WithDescription("Request, status, attempts, result or last error, and the history of every attempt, retry and recovery.");
 
-        api.MapGet("/stats", GetStats)
+        reads.MapGet("/stats", GetStats)
             .WithName("GetQueueStats")
             .WithSummary("Queue figures")
             .WithDescription("Where the tasks are now, counters since the queue began, and completions per second over the last minute. " +
                 "success_rate is a percentage of finished tasks that completed.");
 
-        api.MapGet("/workers", GetWorkers)
+        reads.MapGet("/workers", GetWorkers)
             .WithName("GetWorkers")
             .WithSummary("List live workers")
             .WithDescription("Workers whose heartbeat has not expired, with their counters.");
@@ -50,19 +56,22 @@ public static class QueueApi
             .WithName("FlushQueue")
             .WithSummary("Delete waiting tasks")
             .WithDescription("Deletes the pending tasks and their records. include=delayed,dead (or include=all) also deletes " +
-                "tasks waiting for a retry and dead letters. Tasks being processed are never deleted.");
+                "tasks waiting for a retry and dead letters. Tasks being processed are never deleted.")
+            .RequireApiKey();
 
-        api.MapGet("/dead", ListDead)
+        reads.MapGet("/dead", ListDead)
             .WithName("ListDeadLetters")
             .WithSummary("Tasks that failed for good, oldest first");
 
         api.MapPost("/dead/{taskId}/requeue", RequeueDead)
             .WithName("RequeueDeadLetter")
-            .WithSummary("Queue a dead letter again, attempts reset");
+            .WithSummary("Queue a dead letter again, attempts reset")
+            .RequireApiKey();
 
         api.MapPost("/tasks/{taskId}/cancel", Cancel)
             .WithName("CancelTask")
-            .WithSummary("Cancel a task that has not started (pending or waiting for a retry)");
+            .WithSummary("Cancel a task that has not started (pending or waiting for a retry)")
+            .RequireApiKey();
 
         return app;
     }

@@ -28,13 +28,13 @@ public static class SearchApi
         [AsParameters] SearchServices services,
         CancellationToken cancellationToken)
     {
-        var (options, errors) = parameters.Validate(services.Options);
+        var (options, errors) = parameters.Validate(services.Options.Value);
         if (errors is not null)
         {
             return TypedResults.ValidationProblem(errors);
         }
 
-        var (source, problem) = await ReadImageSourceAsync(request, services.Options, cancellationToken);
+        var (source, problem) = await ReadImageSourceAsync(request, services.Options.Value, cancellationToken);
         if (problem is not null)
         {
             return problem;

@@ -9,5 +9,5 @@ public sealed class SearchServices(IImageEmbedder embedder, IVectorStore store, 
 
     public IVectorStore Store { get; } = store;
 
-    public SearchOptions Options { get; } = options.Value;
+    public IOptions<SearchOptions> Options { get; } = options;
 }

@@ -104,17 +104,17 @@ async function getJson(path) {
 async function refreshQueue() {
   try {
     const [stats, workers, dead] = await Promise.all([
-      getJson("queue/stats"), getJson("queue/workers"), getJson("queue/dead-letters?limit=20"),
+      getJson("queue/stats"), getJson("queue/workers"), getJson("queue/dead?limit=20"),
     ]);
     $("stats").replaceChildren(...statFields.flatMap(([field, label]) => [
       element("dt", {}, label), element("dd", { id: `stat-${field}` }, String(stats[field] ?? "–")),
     ]));
     $("workers").replaceChildren(...workers.workers.map((w) =>
       element("li", {}, `${w.worker_id}: ${w.status}, ${w.tasks_processed} done, ${w.tasks_failed} failed`)));
-    $("dead-letters").replaceChildren(...(dead.tasks ?? []).map((task) => {
+    $("dead-letters").replaceChildren(...(dead.items ?? []).map((task) => {
       const requeue = element("button", { type: "button" }, "Requeue");
       requeue.addEventListener("click", () => requeueDeadLetter(task.task_id));
-      return element("li", { class: "status-dead" }, `${task.product_id}: ${task.error ?? "failed"} `, requeue);
+      return element("li", { class: "status-dead" }, `${task.product_id}: ${task.last_error ?? task.error ?? "failed"} `, requeue);
     }));
   } catch (error) {
     $("stats").replaceChildren(element("dt", { class: "error" }, String(error.message)));
@@ -136,7 +136,7 @@ async function refreshTasks() {
 }
 
 async function requeueDeadLetter(taskId) {
-  const response = await fetch(`queue/dead-letters/${encodeURIComponent(taskId)}/requeue`, {
+  const response = await fetch(`queue/dead/${encodeURIComponent(taskId)}/requeue`, {
     method: "POST", headers: { "X-Api-Key": $("api-key").value },
   });
   if (!response.ok) alert(await problemText(response));

@@ -41,8 +41,11 @@ internal static class Extensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<TaskQueue>();
         builder.Services.AddSingleton<WorkerRegistry>();
-        // The ITaskProcessor (embed and upsert) is registered by the indexing code; without one the
-        // consumer only heartbeats and takes back the tasks of dead workers.
+
+        // The work on each batch: decode and embed the images, then upsert their vectors.
+        builder.AddImageEmbedding();
+        builder.AddVectorStore();
+        builder.Services.AddSingleton<ITaskProcessor, IndexingTaskProcessor>();
         builder.Services.AddSingleton<QueueConsumer>();
         builder.Services.AddHostedService<QueueWorkerService>();
     }

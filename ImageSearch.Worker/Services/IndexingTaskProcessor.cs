@@ -1,6 +1,4 @@
-using ImageSearch.Indexing.Embedding;
 using ImageSearch.Indexing.Imaging;
-using ImageSearch.Indexing.VectorStore;
 
 namespace ImageSearch.Worker.Services;
 
