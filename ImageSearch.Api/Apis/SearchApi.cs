@@ -13,8 +13,8 @@ public static class SearchApi
             .WithSummary("Find the products whose images look most like the given one")
             .WithDescription("Send the image as multipart/form-data (field 'image'), or JSON {image_path} or {image_url}. " +
                 "Query: limit, offset, min_score, category, filter=field:value (repeatable).")
-            .Accepts<IFormFile>("multipart/form-data")
-            .Accepts<SearchByReferenceRequest>("application/json")
+            // One Accepts: each call replaces the content types the endpoint is matched on.
+            .Accepts<SearchByReferenceRequest>("application/json", "multipart/form-data")
             .DisableAntiforgery()
             .RequireRateLimiting(RateLimitingOptions.SearchPolicy)
             .RequireApiKeyForReads();

@@ -10,9 +10,10 @@ namespace ImageSearch.Api.Model;
 public sealed partial record SearchParameters(
     int? Limit,
     int? Offset,
-    [property: FromQuery(Name = "min_score")] float? MinScore,
+    [FromQuery(Name = "min_score")] float? MinScore,
     string? Category,
-    string[]? Filter)
+    // Without [FromQuery], a POST would read a string[] from the body.
+    [FromQuery] string[]? Filter)
 {
     [GeneratedRegex("^[A-Za-z0-9_.-]{1,64}$")]
     private static partial Regex FieldName();

@@ -12,10 +12,10 @@ namespace ImageSearch.Tests.EndToEnd;
 public class IndexAndSearchTests
 {
     private const string ApiKey = "end-to-end-test-key";
-    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
 
     [Fact]
-    public async Task Indexed_photos_are_found_by_altered_copies_deletes_take_effect_and_a_restarted_api_answers_the_same()
+    public async Task Indexed_photos_are_found_by_altered_copies_deletes_take_effect_and_a_restarted_system_answers_the_same()
     {
         var photos = TestPhotos.All();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
@@ -29,70 +29,90 @@ public class IndexAndSearchTests
             File.Copy(photo, Path.Combine(imageRoot, "catalog", Path.GetFileName(photo)));
         }
 
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ImageSearch_AppHost>(
-            ["--Mode=local", "--LocalRedisServer=garnet", $"--LocalDataPath={dataPath}", $"--ImageRoot={imageRoot}",
-             $"--Parameters:api-key={ApiKey}"], cancellationToken);
-        await using var app = await builder.BuildAsync(cancellationToken);
+        string[] args = ["--Mode=local", "--LocalRedisServer=garnet", $"--LocalDataPath={dataPath}", $"--ImageRoot={imageRoot}",
+            $"--Parameters:api-key={ApiKey}"];
+        List<string> before;
+        List<byte[]> variants;
+        await using (var app = await StartAsync(args, cancellationToken))
+        {
+            using var http = CreateClient(app);
+
+            // Index every photo as a product, half of them in each category.
+            var products = photos.Select((photo, i) => (
+                Id: $"photo-{i:00}",
+                Path: $"catalog/{Path.GetFileName(photo)}",
+                Category: i % 2 == 0 ? "even" : "odd")).ToList();
+            var taskIds = new List<string>();
+            foreach (var product in products)
+            {
+                var response = await http.PostAsJsonAsync("/queue/enqueue", new
+                {
+                    image_path = product.Path,
+                    product_id = product.Id,
+                    name = $"Product {product.Id}",
+                    metadata = new { category = product.Category }
+                }, cancellationToken);
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                taskIds.Add((await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("task_id").GetString()!);
+            }
+
+            foreach (var taskId in taskIds)
+            {
+                Assert.Equal("completed", await WaitForFinishedStatusAsync(http, taskId, cancellationToken));
+            }
+
+            // Each altered copy (cropped, flipped, re-encoded, resized) finds its own product first.
+            variants = photos.Select(photo =>
+            {
+                using var bitmap = TestImages.Decode(File.ReadAllBytes(photo));
+                return TestImages.Variant(bitmap);
+            }).ToList();
+            for (var i = 0; i < products.Count; i++)
+            {
+                var results = await SearchAsync(http, variants[i], "limit=5", cancellationToken);
+                Assert.Equal(products[i].Id, results[0].GetProperty("product_id").GetString());
+                Assert.Equal(products[i].Path, results[0].GetProperty("image_ref").GetString());
+            }
+
+            // A category filter keeps to its category, even when the best match is outside it.
+            var oddOnly = await SearchAsync(http, variants[0], "limit=5&category=odd", cancellationToken);
+            Assert.NotEmpty(oddOnly);
+            Assert.All(oddOnly, hit => Assert.Equal("odd", hit.GetProperty("metadata").GetProperty("category").GetString()));
+
+            // A deleted product is gone from the index and from results.
+            Assert.Equal(HttpStatusCode.NoContent, (await http.DeleteAsync($"/products/{products[0].Id}", cancellationToken)).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"/products/{products[0].Id}", cancellationToken)).StatusCode);
+            var afterDelete = await SearchAsync(http, variants[0], "limit=100", cancellationToken);
+            Assert.DoesNotContain(afterDelete, hit => hit.GetProperty("product_id").GetString() == products[0].Id);
+            Assert.Equal(products.Count - 1, afterDelete.Count);
+
+            before = await RankingsAsync(http, variants.Take(5), cancellationToken);
+        }
+
+        // Restarted (API, workers and the Redis server alike), the API loads the index from Redis and answers as before.
+        await using (var app = await StartAsync(args, cancellationToken))
+        {
+            using var http = CreateClient(app);
+            Assert.Equal(before, await RankingsAsync(http, variants.Take(5), cancellationToken));
+        }
+
+        Directory.Delete(dataPath, recursive: true);
+    }
+
+    private static async Task<DistributedApplication> StartAsync(string[] args, CancellationToken cancellationToken)
+    {
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ImageSearch_AppHost>(args, cancellationToken);
+        var app = await builder.BuildAsync(cancellationToken);
         await app.StartAsync(cancellationToken);
         await app.ResourceNotifications.WaitForResourceHealthyAsync("api", cancellationToken);
-        using var http = app.CreateHttpClient("api");
+        return app;
+    }
+
+    private static HttpClient CreateClient(DistributedApplication app)
+    {
+        var http = app.CreateHttpClient("api");
         http.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
-
-        // Index every photo as a product, half of them in each category.
-        var products = photos.Select((photo, i) => (
-            Id: $"photo-{i:00}",
-            Path: $"catalog/{Path.GetFileName(photo)}",
-            Category: i % 2 == 0 ? "even" : "odd")).ToList();
-        var taskIds = new List<string>();
-        foreach (var product in products)
-        {
-            var response = await http.PostAsJsonAsync("/queue/enqueue", new
-            {
-                image_path = product.Path,
-                product_id = product.Id,
-                name = $"Product {product.Id}",
-                metadata = new { category = product.Category }
-            }, cancellationToken);
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            taskIds.Add((await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("task_id").GetString()!);
-        }
-
-        foreach (var taskId in taskIds)
-        {
-            Assert.Equal("completed", await WaitForFinishedStatusAsync(http, taskId, cancellationToken));
-        }
-
-        // Each altered copy (cropped, flipped, re-encoded, resized) finds its own product first.
-        var variants = photos.Select(photo =>
-        {
-            using var bitmap = TestImages.Decode(File.ReadAllBytes(photo));
-            return TestImages.Variant(bitmap);
-        }).ToList();
-        for (var i = 0; i < products.Count; i++)
-        {
-            var results = await SearchAsync(http, variants[i], "limit=5", cancellationToken);
-            Assert.Equal(products[i].Id, results[0].GetProperty("product_id").GetString());
-            Assert.Equal(products[i].Path, results[0].GetProperty("image_ref").GetString());
-        }
-
-        // A category filter keeps to its category, even when the best match is outside it.
-        var oddOnly = await SearchAsync(http, variants[0], "limit=5&category=odd", cancellationToken);
-        Assert.NotEmpty(oddOnly);
-        Assert.All(oddOnly, hit => Assert.Equal("odd", hit.GetProperty("metadata").GetProperty("category").GetString()));
-
-        // A deleted product is gone from the index and from results.
-        Assert.Equal(HttpStatusCode.NoContent, (await http.DeleteAsync($"/products/{products[0].Id}", cancellationToken)).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"/products/{products[0].Id}", cancellationToken)).StatusCode);
-        var afterDelete = await SearchAsync(http, variants[0], "limit=100", cancellationToken);
-        Assert.DoesNotContain(afterDelete, hit => hit.GetProperty("product_id").GetString() == products[0].Id);
-        Assert.Equal(products.Count - 1, afterDelete.Count);
-
-        // A restarted API loads the index from Redis and answers exactly as before.
-        var before = await RankingsAsync(http, variants.Take(5), cancellationToken);
-        await app.ResourceCommands.ExecuteCommandAsync("api", KnownResourceCommands.RestartCommand, cancellationToken);
-        await app.ResourceNotifications.WaitForResourceHealthyAsync("api", cancellationToken);
-        var after = await RankingsAsync(http, variants.Take(5), cancellationToken);
-        Assert.Equal(before, after);
+        return http;
     }
 
     private static async Task<string> WaitForFinishedStatusAsync(HttpClient http, string taskId, CancellationToken cancellationToken)
