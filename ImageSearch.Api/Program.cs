@@ -1,3 +1,5 @@
+using ImageSearch.Api.OpenApi;
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
@@ -12,6 +14,7 @@ app.UseStaticFiles();
 app.UseRateLimiter();
 
 app.MapDefaultEndpoints();
+app.MapApiDescription();
 app.MapQueueApi();
 app.MapSearchApi();
 app.MapProductsApi();

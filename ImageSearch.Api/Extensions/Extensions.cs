@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ImageSearch.Api.OpenApi;
 using ImageSearch.Api.Security;
 using Microsoft.Extensions.Options;
 
@@ -35,6 +36,7 @@ internal static class Extensions
         builder.Services.AddSingleton(services =>
             new ImageRoot(services.GetRequiredService<IOptions<ImageLoaderOptions>>().Value.ImageRoot));
         builder.AddApiSecurity();
+        builder.AddApiDescription();
 
         builder.Services.AddOptions<SearchOptions>()
             .BindConfiguration(SearchOptions.SectionName)

@@ -37,7 +37,7 @@ internal static class SecurityExtensions
 
     /// <summary>Mutating endpoints: the right X-Api-Key or 401.</summary>
     public static TBuilder RequireApiKey<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilterFactory((context, next) =>
+        builder.WithMetadata(new ApiKeyRequirement(ForReads: false)).AddEndpointFilterFactory((context, next) =>
         {
             var filter = new ApiKeyEndpointFilter(context.ApplicationServices.GetRequiredService<IOptions<ApiKeyOptions>>(), forReads: false);
             return invocation => filter.InvokeAsync(invocation, next);
@@ -45,7 +45,7 @@ internal static class SecurityExtensions
 
     /// <summary>Reading endpoints: open unless ApiKey:RequireForReads is set.</summary>
     public static TBuilder RequireApiKeyForReads<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilterFactory((context, next) =>
+        builder.WithMetadata(new ApiKeyRequirement(ForReads: true)).AddEndpointFilterFactory((context, next) =>
         {
             var filter = new ApiKeyEndpointFilter(context.ApplicationServices.GetRequiredService<IOptions<ApiKeyOptions>>(), forReads: true);
             return invocation => filter.InvokeAsync(invocation, next);
