@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ImageSearch.Api.Security;
+using ImageSearch.Indexing.Health;
 using Microsoft.Extensions.Options;
 
 namespace ImageSearch.Api.Extensions;
@@ -32,6 +33,9 @@ internal static class Extensions
 
         builder.AddImageEmbedding();
         builder.AddVectorStore();
+        builder.AddIndexingHealthChecks();
+        // Nobody else in this process fetches the queue's figures for its gauges.
+        builder.Services.AddHostedService<QueueStatsPublisher>();
         builder.Services.AddSingleton(services =>
             new ImageRoot(services.GetRequiredService<IOptions<ImageLoaderOptions>>().Value.ImageRoot));
         builder.AddApiSecurity();
