@@ -20,12 +20,13 @@ public sealed class VectorStoreHealthCheck(IVectorStore store, IOptions<VectorSt
         {
             if (store is EmbeddedVectorStore embedded && options.Value.LoadIndexAtStartup)
             {
-                await embedded.CatchUpAsync(cancellationToken);
+                await embedded.CatchUpAsync(cancellationToken).WaitAsync(cancellationToken);
                 return HealthCheckResult.Healthy("Embedded store reachable, index loaded.",
                     new Dictionary<string, object> { ["indexed_points"] = embedded.IndexedCount });
             }
 
-            await store.GetAsync(ProbeProductId, cancellationToken);
+            // WaitAsync: a Redis command does not take the token, and the registration's timeout must still end the check.
+            await store.GetAsync(ProbeProductId, cancellationToken).WaitAsync(cancellationToken);
             return HealthCheckResult.Healthy($"{StoreKind} store reachable.");
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

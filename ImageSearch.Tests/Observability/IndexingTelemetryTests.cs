@@ -10,7 +10,10 @@ using ImageSearch.Tests.Imaging;
 using ImageSearch.Tests.Infrastructure;
 using ImageSearch.Tests.Queue;
 using ImageSearch.Worker.Services;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Trace;
 using SkiaSharp;
@@ -95,6 +98,32 @@ public sealed class IndexingTelemetryTests(EmbedderFixture embedder) : IAsyncLif
     }
 
     [Fact]
+    public async Task A_bad_image_is_a_warning_whose_scope_names_the_task_product_and_worker()
+    {
+        var workerId = $"logged-{Guid.NewGuid():N}";
+        var missing = await _server.Queue().EnqueueAsync(new NewTask("p-log-missing", "log/absent.jpg", null));
+        var logs = new FakeLogCollector();
+        using var loggers = LoggerFactory.Create(logging => logging.SetMinimumLevel(LogLevel.Debug).AddProvider(new FakeLoggerProvider(logs)));
+
+        await RunWorkerUntilFinishedAsync(workerId, [missing.TaskId], loggers);
+
+        // Nothing went wrong with the service, so nothing is an error.
+        Assert.DoesNotContain(logs.GetSnapshot(), record => record.Level >= LogLevel.Error);
+        var deadLettered = Assert.Single(logs.GetSnapshot(), record => record.Message.Contains("dead-lettered", StringComparison.Ordinal));
+        Assert.Equal(LogLevel.Warning, deadLettered.Level);
+        var scope = deadLettered.Scopes.OfType<IEnumerable<KeyValuePair<string, object>>>().SelectMany(pairs => pairs)
+            .ToDictionary(pair => pair.Key, pair => pair.Value);
+        Assert.Equal(missing.TaskId, scope["TaskId"]);
+        Assert.Equal("p-log-missing", scope["ProductId"]);
+        Assert.Equal(workerId, scope["WorkerId"]);
+        // The processor's own warning carries the batch's scope.
+        var notIndexed = Assert.Single(logs.GetSnapshot(), record => record.Category == typeof(IndexingTaskProcessor).FullName);
+        Assert.Equal(LogLevel.Warning, notIndexed.Level);
+        Assert.Contains(notIndexed.Scopes.OfType<IEnumerable<KeyValuePair<string, object>>>().SelectMany(pairs => pairs),
+            pair => pair.Key == "WorkerId" && Equals(pair.Value, workerId));
+    }
+
+    [Fact]
     public async Task Completions_failures_durations_and_batch_sizes_are_recorded_in_the_ImageSearch_meter()
     {
         var workerId = $"metered-{Guid.NewGuid():N}";
@@ -119,13 +148,24 @@ public sealed class IndexingTelemetryTests(EmbedderFixture embedder) : IAsyncLif
         Assert.Contains(_measurements, m => m.Instrument == "imagesearch.queue.length");
     }
 
-    private async Task RunWorkerUntilFinishedAsync(string workerId, IReadOnlyList<string> taskIds)
+    private async Task RunWorkerUntilFinishedAsync(string workerId, IReadOnlyList<string> taskIds, ILoggerFactory? loggers = null)
     {
+        loggers ??= NullLoggerFactory.Instance;
         var options = new VectorStoreOptions { CollectionName = $"telemetry-{Guid.NewGuid():N}" };
         using var store = new EmbeddedVectorStore(_server.Connection, options, VectorStoreResilience.Create(options));
-        var processor = new IndexingTaskProcessor(embedder.Embedder, store, TimeProvider.System, NullLogger<IndexingTaskProcessor>.Instance);
+        var processor = new IndexingTaskProcessor(embedder.Embedder, store, TimeProvider.System, loggers.CreateLogger<IndexingTaskProcessor>());
+        var connection = await _server.ConnectAsync();
         // Every task enqueued before the worker starts, so they arrive as one batch.
-        var consumer = await _server.ConsumerAsync(workerId, processor, configure: o => o.BatchSize = taskIds.Count);
+        var consumer = new QueueConsumer(_server.Queue(connection: connection), new WorkerRegistry(connection),
+            Options.Create(new ConsumerOptions
+            {
+                WorkerId = workerId,
+                BatchSize = taskIds.Count,
+                PollInterval = TimeSpan.FromMilliseconds(100),
+                HeartbeatInterval = TimeSpan.FromMilliseconds(250),
+                HeartbeatTimeToLive = TimeSpan.FromSeconds(2)
+            }),
+            TimeProvider.System, loggers.CreateLogger<QueueConsumer>(), processor);
         var queue = _server.Queue();
         using var stop = new CancellationTokenSource();
         var run = consumer.RunAsync(stop.Token);
