@@ -15,7 +15,7 @@ public static class Extensions
     private const string HealthEndpointPath = "/health";
     private const string AlivenessEndpointPath = "/alive";
 
-    /// <summary>The activity source and meter every ImageSearch component reports under.</summary>
+    /// <summary>The meter every ImageSearch component reports under, and the prefix of its activity sources.</summary>
     public const string TelemetryName = "ImageSearch";
 
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
@@ -52,7 +52,8 @@ public static class Extensions
             .WithTracing(tracing =>
             {
                 tracing.AddSource(builder.Environment.ApplicationName)
-                    .AddSource(TelemetryName)
+                    // "ImageSearch" and its parts ("ImageSearch.Imaging" for the decoder's spans).
+                    .AddSource(TelemetryName, TelemetryName + ".*")
                     .AddAspNetCoreInstrumentation(options =>
                         // Health probes would otherwise flood the trace view.
                         options.Filter = context =>
@@ -87,7 +88,7 @@ public static class Extensions
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
         // All checks must pass for the service to take traffic; only "live" ones decide whether it is restarted.
-        app.MapHealthChecks(HealthEndpointPath);
+        app.MapHealthChecks(HealthEndpointPath, new HealthCheckOptions { ResponseWriter = HealthReportWriter.WriteAsync });
         app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions
         {
             Predicate = r => r.Tags.Contains("live")

@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Numerics.Tensors;
 using System.Threading.Channels;
 using ImageSearch.Indexing.Imaging;
+using ImageSearch.Indexing.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.ML.OnnxRuntime;
@@ -16,7 +18,10 @@ namespace ImageSearch.Indexing.Embedding;
 /// </summary>
 public sealed class OnnxImageEmbedder : IImageEmbedder, IDisposable
 {
-    public static readonly ActivitySource ActivitySource = new("ImageSearch.Embedding");
+    public static ActivitySource ActivitySource => ImageSearchTelemetry.ActivitySource;
+
+    private static readonly Histogram<double> EmbeddingDuration = ImageSearchTelemetry.Meter.CreateHistogram<double>(
+        "imagesearch.embedding.duration", "s", "Model inference time for one image (decoding not included).");
 
     private readonly ImageLoader _loader;
     private readonly InferenceSession _session;
@@ -64,7 +69,12 @@ public sealed class OnnxImageEmbedder : IImageEmbedder, IDisposable
         var tensor = RentTensor();
         try
         {
-            await PrepareAsync(source, picture, tensor, cancellationToken);
+            using (ActivitySource.StartActivity("load image"))
+            {
+                await PrepareAsync(source, picture, tensor, cancellationToken);
+            }
+
+            using var embed = ActivitySource.StartActivity("embed image");
             return Infer(tensor);
         }
         finally
@@ -76,6 +86,8 @@ public sealed class OnnxImageEmbedder : IImageEmbedder, IDisposable
     /// <summary>
     /// A pipeline: <see cref="EmbeddingOptions.DecodeParallelism"/> decoders read, decode and normalise images into
     /// a small bounded channel while one loop runs inference, one image at a time (the model's batch size is 1).
+    /// Each image's "load image" and "embed image" spans go under the parent its caller gave
+    /// (<see cref="ImageSearchTelemetry.ParentBatchItems"/>), else under the "embed batch" span.
     /// </summary>
     public async Task<IReadOnlyList<EmbeddingResult>> EmbedBatchAsync(IReadOnlyList<ImageSource> sources, CancellationToken cancellationToken = default)
     {
@@ -100,15 +112,23 @@ public sealed class OnnxImageEmbedder : IImageEmbedder, IDisposable
             for (var index = Interlocked.Increment(ref next); index < sources.Count; index = Interlocked.Increment(ref next))
             {
                 var tensor = RentTensor();
+                var current = Activity.Current;
+                var load = ImageSearchTelemetry.StartBatchItemActivity("load image", index);
                 try
                 {
                     await PrepareAsync(sources[index], picture, tensor, cancellationToken);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
+                    load?.SetStatus(ActivityStatusCode.Error, ex.Message);
                     _freeTensors.Add(tensor);
                     results[index] = new EmbeddingResult(null, ex);
                     continue;
+                }
+                finally
+                {
+                    load?.Dispose();
+                    Activity.Current = current;
                 }
 
                 await prepared.Writer.WriteAsync((index, tensor), cancellationToken);
@@ -123,16 +143,21 @@ public sealed class OnnxImageEmbedder : IImageEmbedder, IDisposable
         {
             await foreach (var (index, tensor) in prepared.Reader.ReadAllAsync(cancellationToken))
             {
+                var current = Activity.Current;
+                var embed = ImageSearchTelemetry.StartBatchItemActivity("embed image", index);
                 try
                 {
                     results[index] = new EmbeddingResult(Infer(tensor), null);
                 }
                 catch (OnnxRuntimeException ex)
                 {
+                    embed?.SetStatus(ActivityStatusCode.Error, ex.Message);
                     results[index] = new EmbeddingResult(null, ex);
                 }
                 finally
                 {
+                    embed?.Dispose();
+                    Activity.Current = current;
                     _freeTensors.Add(tensor);
                 }
             }
@@ -156,7 +181,7 @@ public sealed class OnnxImageEmbedder : IImageEmbedder, IDisposable
     /// <summary>Runs the model on one prepared tensor and returns the L2-normalised feature vector.</summary>
     internal float[] Infer(float[] tensor)
     {
-        using var activity = ActivitySource.StartActivity("infer");
+        var started = Stopwatch.GetTimestamp();
         using var input = OrtValue.CreateTensorValueFromMemory(tensor, _inputShape);
         using var runOptions = new RunOptions();
         using var outputs = _session.Run(runOptions, [_manifest.Input.Name], [input], [_manifest.Output.Name]);
@@ -167,6 +192,7 @@ public sealed class OnnxImageEmbedder : IImageEmbedder, IDisposable
             TensorPrimitives.Divide(vector, norm, vector);
         }
 
+        EmbeddingDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("imagesearch.model", Model.Key));
         return vector;
     }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ImageSearch.Indexing.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -25,6 +26,8 @@ public sealed class QueueConsumer(
     private DateTimeOffset _startedAt;
 
     public string WorkerId => _options.WorkerId;
+
+    private KeyValuePair<string, object?> WorkerTag => new(ImageSearchTelemetry.WorkerIdTag, WorkerId);
 
     public WorkerCounters Counters { get; } = new();
 
@@ -103,15 +106,32 @@ public sealed class QueueConsumer(
     private async Task ProcessBatchAsync(ITaskProcessor taskProcessor, IReadOnlyList<QueuedTask> batch, CancellationToken grace)
     {
         Counters.Status = "processing";
-        QueueTelemetry.BatchSize.Record(batch.Count);
+        QueueTelemetry.BatchSize.Record(batch.Count, WorkerTag);
         var previous = Activity.Current;
         var activities = batch.Select(StartTaskActivity).ToList();
-        // With one task, the processor's spans (decode, embed, upsert) nest under the task's span.
-        Activity.Current = batch.Count == 1 ? activities[0] : previous;
+        // Each task's span continues the trace of its enqueue. The processor's per-task spans find it through
+        // QueueTelemetry.SpanOf; what it does for the whole batch goes under a batch span linked to every task
+        // (with one task, under the task's span itself).
+        var batchActivity = batch.Count == 1 ? null : StartBatchActivity(activities);
+        Activity.Current = batch.Count == 1 ? activities[0] : batchActivity ?? previous;
+        using var scope = logger.BeginScope(new Dictionary<string, object>
+        {
+            ["WorkerId"] = WorkerId,
+            ["TaskIds"] = batch.Select(task => task.TaskId).ToArray(),
+            ["ProductIds"] = batch.Select(task => task.ProductId).ToArray()
+        });
         try
         {
             var started = timeProvider.GetTimestamp();
-            var outcomes = await RunProcessorAsync(taskProcessor, batch, grace);
+            var spans = batch.Select((task, i) => (task.TaskId, Context: activities[i]?.Context ?? default))
+                .Where(span => span.Context != default)
+                .ToDictionary(span => span.TaskId, span => span.Context);
+            IReadOnlyDictionary<string, TaskOutcome> outcomes;
+            using (QueueTelemetry.UseTaskSpans(spans))
+            {
+                outcomes = await RunProcessorAsync(taskProcessor, batch, grace);
+            }
+
             var elapsed = timeProvider.GetElapsedTime(started);
             await Task.WhenAll(batch.Select((task, i) => RecordOutcomeAsync(task,
                 outcomes.GetValueOrDefault(task.TaskId) ?? TaskOutcome.Transient("The processor returned no outcome for this task."),
@@ -123,6 +143,8 @@ public sealed class QueueConsumer(
             {
                 activity?.Dispose();
             }
+
+            batchActivity?.Dispose();
 
             Activity.Current = previous;
             Counters.Status = "idle";
@@ -154,14 +176,19 @@ public sealed class QueueConsumer(
 
     private async Task RecordOutcomeAsync(QueuedTask task, TaskOutcome outcome, TimeSpan elapsed, Activity? activity)
     {
+        using var scope = logger.BeginScope(new Dictionary<string, object>
+        {
+            ["TaskId"] = task.TaskId,
+            ["ProductId"] = task.ProductId
+        });
         switch (outcome)
         {
             case TaskOutcome.Completed completed:
                 if (await queue.CompleteAsync(WorkerId, task, completed.Result, elapsed))
                 {
                     Counters.TaskProcessed();
-                    QueueTelemetry.TasksCompleted.Add(1);
-                    QueueTelemetry.ProcessingDuration.Record(elapsed.TotalSeconds);
+                    QueueTelemetry.TasksCompleted.Add(1, WorkerTag);
+                    QueueTelemetry.ProcessingDuration.Record(elapsed.TotalSeconds, WorkerTag);
                     if (logger.IsEnabled(LogLevel.Debug))
                     {
                         logger.LogDebug("Task {TaskId} of product {ProductId} completed by worker {WorkerId}", task.TaskId, task.ProductId, WorkerId);
@@ -190,14 +217,15 @@ public sealed class QueueConsumer(
         switch (await queue.FailAsync(WorkerId, task, error, permanent))
         {
             case FailureDisposition.RetryScheduled:
-                QueueTelemetry.TasksRetried.Add(1);
+                QueueTelemetry.TasksRetried.Add(1, WorkerTag);
                 logger.LogWarning("Task {TaskId} of product {ProductId} failed in worker {WorkerId} (attempt {Attempt}), retrying: {Error}",
                     task.TaskId, task.ProductId, WorkerId, task.Attempts, error);
                 break;
             case FailureDisposition.DeadLettered:
                 Counters.TaskFailed();
-                QueueTelemetry.TasksFailed.Add(1);
-                logger.LogError("Task {TaskId} of product {ProductId} failed in worker {WorkerId} (attempt {Attempt}) and was dead-lettered: {Error}",
+                QueueTelemetry.TasksFailed.Add(1, WorkerTag);
+                // A bad image is the caller's problem, not the service's: a warning, like the retry above.
+                logger.LogWarning("Task {TaskId} of product {ProductId} failed in worker {WorkerId} (attempt {Attempt}) and was dead-lettered: {Error}",
                     task.TaskId, task.ProductId, WorkerId, task.Attempts, error);
                 break;
             default:
@@ -213,11 +241,22 @@ public sealed class QueueConsumer(
     private Activity? StartTaskActivity(QueuedTask task)
     {
         ActivityContext.TryParse(task.TraceParent, task.TraceState, out var parent);
-        var activity = QueueTelemetry.ActivitySource.StartActivity("process task", ActivityKind.Consumer, parent);
-        activity?.SetTag("imagesearch.task.id", task.TaskId);
-        activity?.SetTag("imagesearch.product.id", task.ProductId);
-        activity?.SetTag("imagesearch.worker.id", WorkerId);
+        // Without a stored context the task starts a trace of its own, not one under the span started before it.
+        Activity.Current = null;
+        var activity = QueueTelemetry.ActivitySource.StartActivity("process task", ActivityKind.Consumer, parent, QueueTelemetry.TagsOf(task));
+        activity?.SetTag(ImageSearchTelemetry.WorkerIdTag, WorkerId);
         activity?.SetTag("imagesearch.task.attempt", task.Attempts);
+        return activity;
+    }
+
+    private Activity? StartBatchActivity(IReadOnlyList<Activity?> taskActivities)
+    {
+        var links = taskActivities.OfType<Activity>().Select(task => new ActivityLink(task.Context)).ToList();
+        // A root of its own: its tasks may belong to as many traces as there are tasks.
+        Activity.Current = null;
+        var activity = QueueTelemetry.ActivitySource.StartActivity("process batch", ActivityKind.Internal, new ActivityContext(), links: links);
+        activity?.SetTag(ImageSearchTelemetry.WorkerIdTag, WorkerId);
+        activity?.SetTag(ImageSearchTelemetry.BatchSizeTag, taskActivities.Count);
         return activity;
     }
 

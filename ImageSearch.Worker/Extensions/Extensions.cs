@@ -1,3 +1,4 @@
+using ImageSearch.Indexing.Health;
 using Microsoft.Extensions.Options;
 
 namespace ImageSearch.Worker.Extensions;
@@ -45,6 +46,7 @@ internal static class Extensions
         // The work on each batch: decode and embed the images, then upsert their vectors.
         builder.AddImageEmbedding();
         builder.AddVectorStore();
+        builder.AddIndexingHealthChecks();
         builder.Services.AddSingleton<ITaskProcessor, IndexingTaskProcessor>();
         builder.Services.AddSingleton<QueueConsumer>();
         builder.Services.AddHostedService<QueueWorkerService>();

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using ImageSearch.Indexing.Imaging;
+using ImageSearch.Indexing.Telemetry;
 
 namespace ImageSearch.Worker.Services;
 
@@ -6,6 +8,8 @@ namespace ImageSearch.Worker.Services;
 /// Indexes a batch: embeds every image (decoding in parallel with inference), then writes all the vectors
 /// in one upsert. An image that cannot be loaded fails alone; a vector store failure fails the whole batch
 /// as transient, so the queue retries it.
+/// Spans: each task's "load image" and "embed image" go under its "process task" span; the one upsert shows in
+/// each task's trace as an "upsert vector" span covering the shared call.
 /// </summary>
 public sealed class IndexingTaskProcessor(
     IImageEmbedder embedder,
@@ -17,7 +21,11 @@ public sealed class IndexingTaskProcessor(
         IReadOnlyList<QueuedTask> tasks, CancellationToken cancellationToken)
     {
         var outcomes = new Dictionary<string, TaskOutcome>(tasks.Count);
-        var embeddings = await embedder.EmbedBatchAsync(tasks.Select(ImageSourceOf).ToList(), cancellationToken);
+        IReadOnlyList<EmbeddingResult> embeddings;
+        using (ImageSearchTelemetry.ParentBatchItems(tasks.Select(task => new SpanParent(QueueTelemetry.SpanOf(task), QueueTelemetry.TagsOf(task))).ToList()))
+        {
+            embeddings = await embedder.EmbedBatchAsync(tasks.Select(ImageSourceOf).ToList(), cancellationToken);
+        }
 
         var indexedAt = timeProvider.GetUtcNow();
         var points = new List<VectorPoint>(tasks.Count);
@@ -41,7 +49,31 @@ public sealed class IndexingTaskProcessor(
             return outcomes;
         }
 
-        await store.UpsertAsync(points, cancellationToken);
+        var indexed = tasks.Where(task => !outcomes.ContainsKey(task.TaskId)).ToList();
+        var current = Activity.Current;
+        var upsertSpans = StartUpsertSpans(indexed);
+        try
+        {
+            await store.UpsertAsync(points, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            foreach (var span in upsertSpans)
+            {
+                span.SetStatus(ActivityStatusCode.Error, ex.Message);
+            }
+
+            throw;
+        }
+        finally
+        {
+            foreach (var span in upsertSpans)
+            {
+                span.Dispose();
+            }
+
+            Activity.Current = current;
+        }
 
         var result = new Dictionary<string, string>
         {
@@ -49,12 +81,32 @@ public sealed class IndexingTaskProcessor(
             ["dimensions"] = embedder.Model.Dimensions.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["indexed_at"] = indexedAt.ToString("O")
         };
-        foreach (var task in tasks.Where(task => !outcomes.ContainsKey(task.TaskId)))
+        foreach (var task in indexed)
         {
             outcomes[task.TaskId] = TaskOutcome.Success(result);
         }
 
         return outcomes;
+    }
+
+    private static List<Activity> StartUpsertSpans(IReadOnlyList<QueuedTask> indexed)
+    {
+        var current = Activity.Current;
+        var spans = new List<Activity>(indexed.Count);
+        foreach (var task in indexed)
+        {
+            var parent = QueueTelemetry.SpanOf(task);
+            if (parent != default
+                && ImageSearchTelemetry.ActivitySource.StartActivity("upsert vector", ActivityKind.Client, parent, QueueTelemetry.TagsOf(task)) is { } span)
+            {
+                span.SetTag(ImageSearchTelemetry.BatchSizeTag, indexed.Count);
+                spans.Add(span);
+            }
+        }
+
+        // The store's own spans (Redis commands) belong under the batch's span, or the task's when it is alone.
+        Activity.Current = spans.Count == 1 ? spans[0] : current;
+        return spans;
     }
 
     private static ImageSource ImageSourceOf(QueuedTask task) => task.ImagePath is { Length: > 0 } path
