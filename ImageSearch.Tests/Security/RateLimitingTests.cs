@@ -38,6 +38,22 @@ public class RateLimitingTests(LowRateLimitAppHostFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task With_RequireForReads_reads_need_the_key_too()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var anonymous = fixture.CreateAnonymousClient();
+        using var http = fixture.CreateClient();
+        // Not search: it is rate limited here, and the limiter answers before the key is checked.
+        string[] reads = ["/queue/stats", "/queue/workers", "/queue/dead", "/queue/status/some-task", $"/products/{SecurityAppHostFixture.SeedProductId}"];
+
+        foreach (var path in reads)
+        {
+            await Problems.AssertProblemAsync(await anonymous.GetAsync(path, cancellationToken), $"GET {path} without key", HttpStatusCode.Unauthorized);
+            Assert.NotEqual(HttpStatusCode.Unauthorized, (await http.GetAsync(path, cancellationToken)).StatusCode);
+        }
+    }
+
+    [Fact]
     public async Task Local_redis_has_a_password_and_listens_on_loopback()
     {
         var model = fixture.App.Services.GetRequiredService<DistributedApplicationModel>();

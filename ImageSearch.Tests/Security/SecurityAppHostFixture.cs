@@ -112,7 +112,7 @@ public sealed class RemoteImagesOnAppHostFixture : SecurityAppHostFixture
     };
 }
 
-/// <summary>Rate limits low enough to reach in a test; remote images off, as by default.</summary>
+/// <summary>Rate limits low enough to reach in a test, and the key required for reads too; remote images off, as by default.</summary>
 public sealed class LowRateLimitAppHostFixture : SecurityAppHostFixture
 {
     public const int PerMinute = 3;
@@ -120,6 +120,7 @@ public sealed class LowRateLimitAppHostFixture : SecurityAppHostFixture
     protected override IReadOnlyDictionary<string, string> ApiEnvironment { get; } = new Dictionary<string, string>
     {
         ["RateLimiting__SearchPerMinute"] = PerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["RateLimiting__EnqueuePerMinute"] = PerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture)
+        ["RateLimiting__EnqueuePerMinute"] = PerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["ApiKey__RequireForReads"] = "true"
     };
 }
