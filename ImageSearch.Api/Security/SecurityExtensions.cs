@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -50,8 +51,8 @@ internal static class SecurityExtensions
             kestrel.Limits.MaxRequestBodySize = limits.Value.MaxBodyBytes);
         builder.Services.AddOptions<FormOptions>().Configure<IOptions<RequestLimitsOptions>>((form, limits) =>
             form.MultipartBodyLengthLimit = limits.Value.MaxBodyBytes);
-        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.MaxDepth =
-            builder.Configuration.GetValue($"{RequestLimitsOptions.SectionName}:{nameof(RequestLimitsOptions.MaxJsonDepth)}", new RequestLimitsOptions().MaxJsonDepth));
+        builder.Services.AddOptions<JsonOptions>().Configure<IOptions<RequestLimitsOptions>>((json, limits) =>
+            json.SerializerOptions.MaxDepth = limits.Value.MaxJsonDepth);
 
         // Throwing (rather than a bare 400, the default outside Development) lets the handler below say what was wrong.
         builder.Services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
