@@ -109,6 +109,31 @@ public class HostileInputTests(RemoteImagesOnAppHostFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task Unusual_but_printable_product_ids_are_indexed_and_found_again()
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        deadline.CancelAfter(TimeSpan.FromMinutes(2));
+        var cancellationToken = deadline.Token;
+        using var http = fixture.CreateClient();
+        string[] ids = ["Ünïcødé-商品-1", "👟 sneaker 42", "العربية-7", "a", new string('x', 128), "id:with;punctuation&symbols=€"];
+
+        foreach (var id in ids)
+        {
+            var response = await http.PostAsJsonAsync("/queue/enqueue", new { product_id = id, image_path = SecurityAppHostFixture.SeedImagePath }, cancellationToken);
+            Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
+            var taskId = (await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("task_id").GetString();
+            // Wait for the worker, so that the index does not change under the other tests of this class.
+            while ((await http.GetFromJsonAsync<JsonElement>($"/queue/status/{taskId}", cancellationToken)).GetProperty("status").GetString() is not ("completed" or "dead"))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
+            }
+
+            var product = await http.GetFromJsonAsync<JsonElement>($"/products/{Uri.EscapeDataString(id)}", cancellationToken);
+            Assert.Equal(id, product.GetProperty("product_id").GetString());
+        }
+    }
+
+    [Fact]
     public async Task Mutating_endpoints_need_the_right_key_and_never_echo_it_while_reads_stay_open()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
