@@ -1,5 +1,4 @@
 using ImageSearch.Api.Security;
-using Microsoft.AspNetCore.Mvc;
 
 namespace ImageSearch.Api.Apis;
 
@@ -76,10 +75,10 @@ public static class QueueApi
         return app;
     }
 
-    public static async Task<Results<Ok<EnqueueResponse>, BadRequest<ProblemDetails>>> Enqueue(
+    public static async Task<Results<Ok<EnqueueResponse>, ProblemHttpResult>> Enqueue(
         EnqueueRequest request, [AsParameters] QueueServices services)
     {
-        var (task, error) = request.ToNewTask();
+        var (task, error) = request.ToNewTask(services.ImageLoader.Value.AllowPrivateNetworks);
         if (task is null)
         {
             return BadRequest("Invalid task", error!);
@@ -88,7 +87,7 @@ public static class QueueApi
         return TypedResults.Ok(ToResponse(await services.Queue.EnqueueAsync(task)));
     }
 
-    public static async Task<Results<Ok<EnqueueBatchResponse>, BadRequest<ProblemDetails>>> EnqueueBatch(
+    public static async Task<Results<Ok<EnqueueBatchResponse>, ProblemHttpResult>> EnqueueBatch(
         EnqueueBatchRequest request, [AsParameters] QueueServices services)
     {
         if (request.Tasks is not { Count: > 0 and <= MaxBatchSize } requests)
@@ -99,7 +98,7 @@ public static class QueueApi
         var tasks = new List<NewTask>(requests.Count);
         for (var i = 0; i < requests.Count; i++)
         {
-            var (task, error) = requests[i].ToNewTask();
+            var (task, error) = requests[i].ToNewTask(services.ImageLoader.Value.AllowPrivateNetworks);
             if (task is null)
             {
                 return BadRequest("Invalid task", $"tasks[{i}]: {error}");
@@ -112,7 +111,7 @@ public static class QueueApi
         return TypedResults.Ok(new EnqueueBatchResponse(results.Select(ToResponse).ToList(), results[^1].QueueLength));
     }
 
-    public static async Task<Results<Ok<TaskRecord>, NotFound<ProblemDetails>>> GetStatus(string taskId, [AsParameters] QueueServices services) =>
+    public static async Task<Results<Ok<TaskRecord>, ProblemHttpResult>> GetStatus(string taskId, [AsParameters] QueueServices services) =>
         await services.Queue.GetAsync(taskId) is { } record
             ? TypedResults.Ok(record)
             : UnknownTask(taskId);
@@ -140,7 +139,7 @@ public static class QueueApi
         return TypedResults.Ok(new WorkersResponse(workers.Count, workers));
     }
 
-    public static async Task<Results<Ok<FlushResponse>, BadRequest<ProblemDetails>>> Flush(
+    public static async Task<Results<Ok<FlushResponse>, ProblemHttpResult>> Flush(
         [AsParameters] QueueServices services, string? include = null)
     {
         var scope = FlushScope.Pending;
@@ -158,7 +157,7 @@ public static class QueueApi
         return TypedResults.Ok(new FlushResponse($"Deleted {deleted} waiting tasks ({scope.ToString().ToLowerInvariant()}).", deleted));
     }
 
-    public static async Task<Results<Ok<DeadLettersResponse>, BadRequest<ProblemDetails>>> ListDead(
+    public static async Task<Results<Ok<DeadLettersResponse>, ProblemHttpResult>> ListDead(
         [AsParameters] QueueServices services, int offset = 0, int limit = 50)
     {
         if (offset < 0 || limit is < 1 or > 1000)
@@ -170,13 +169,13 @@ public static class QueueApi
         return TypedResults.Ok(new DeadLettersResponse((await services.Queue.GetStatsAsync()).Dead, offset, items));
     }
 
-    public static async Task<Results<Ok<TaskActionResponse>, NotFound<ProblemDetails>>> RequeueDead(
+    public static async Task<Results<Ok<TaskActionResponse>, ProblemHttpResult>> RequeueDead(
         string taskId, [AsParameters] QueueServices services) =>
         await services.Queue.RequeueDeadAsync(taskId)
             ? TypedResults.Ok(new TaskActionResponse(taskId, TaskStatuses.Pending, "Queued again with its attempts reset."))
-            : TypedResults.NotFound(Problem("Not a dead letter", $"Task '{taskId}' is not in the dead-letter list.", StatusCodes.Status404NotFound));
+            : Problem("Not a dead letter", $"Task '{taskId}' is not in the dead-letter list.", StatusCodes.Status404NotFound);
 
-    public static async Task<Results<Ok<TaskActionResponse>, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> Cancel(
+    public static async Task<Results<Ok<TaskActionResponse>, ProblemHttpResult>> Cancel(
         string taskId, [AsParameters] QueueServices services)
     {
         if (await services.Queue.CancelAsync(taskId))
@@ -185,8 +184,8 @@ public static class QueueApi
         }
 
         return await services.Queue.GetAsync(taskId) is { } record
-            ? TypedResults.Conflict(Problem("Task cannot be cancelled",
-                $"Task '{taskId}' is {record.Status}; only pending or delayed tasks can be cancelled.", StatusCodes.Status409Conflict))
+            ? Problem("Task cannot be cancelled",
+                $"Task '{taskId}' is {record.Status}; only pending or delayed tasks can be cancelled.", StatusCodes.Status409Conflict)
             : UnknownTask(taskId);
     }
 
@@ -197,12 +196,13 @@ public static class QueueApi
         result.QueueLength,
         result.Duplicate);
 
-    private static NotFound<ProblemDetails> UnknownTask(string taskId) =>
-        TypedResults.NotFound(Problem("Unknown task", $"No task '{taskId}' (it never existed, or its record expired).", StatusCodes.Status404NotFound));
+    private static ProblemHttpResult UnknownTask(string taskId) =>
+        Problem("Unknown task", $"No task '{taskId}' (it never existed, or its record expired).", StatusCodes.Status404NotFound);
 
-    private static BadRequest<ProblemDetails> BadRequest(string title, string detail) =>
-        TypedResults.BadRequest(Problem(title, detail, StatusCodes.Status400BadRequest));
+    private static ProblemHttpResult BadRequest(string title, string detail) =>
+        Problem(title, detail, StatusCodes.Status400BadRequest);
 
-    private static ProblemDetails Problem(string title, string detail, int status) =>
-        new() { Title = title, Detail = detail, Status = status };
+    // TypedResults.Problem, unlike BadRequest<ProblemDetails>, answers with application/problem+json.
+    private static ProblemHttpResult Problem(string title, string detail, int status) =>
+        TypedResults.Problem(title: title, detail: detail, statusCode: status);
 }

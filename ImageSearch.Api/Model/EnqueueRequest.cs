@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ImageSearch.Api.Security;
 
 namespace ImageSearch.Api.Model;
 
@@ -15,8 +16,23 @@ public sealed record EnqueueRequest(
     bool Deduplicate = false)
 {
     /// <summary>The task to enqueue, or the reason the request is refused.</summary>
-    public (NewTask? Task, string? Error) ToNewTask()
+    public (NewTask? Task, string? Error) ToNewTask(bool allowPrivateNetworks = false)
     {
+        if (ProductIdRule.Check(ProductId) is { } productIdError)
+        {
+            return (null, productIdError);
+        }
+
+        if (!string.IsNullOrEmpty(ImagePath) && ImageReferenceRules.CheckPath(ImagePath) is { } pathError)
+        {
+            return (null, pathError);
+        }
+
+        if (!string.IsNullOrEmpty(ImageUrl) && ImageReferenceRules.CheckUrl(ImageUrl, allowPrivateNetworks) is { } urlError)
+        {
+            return (null, urlError);
+        }
+
         var (metadata, metadataError) = TaskMetadata.FromJson(Metadata);
         if (metadataError is not null)
         {

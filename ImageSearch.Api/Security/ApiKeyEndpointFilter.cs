@@ -26,10 +26,14 @@ internal sealed class ApiKeyEndpointFilter(IOptions<ApiKeyOptions> options, bool
             return Unauthorized($"Send the API key in the {ApiKeyOptions.HeaderName} header.");
         }
 
-        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(settings.Key))
+        return Matches(presented, settings.Key)
             ? await next(context)
             : Unauthorized("The API key is not valid.");
     }
+
+    // FixedTimeEquals returns at once when lengths differ; comparing fixed-size hashes hides the key's length too.
+    private static bool Matches(string presented, string key) =>
+        CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(presented)), SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
     private static ProblemHttpResult Unauthorized(string detail) =>
         TypedResults.Problem(title: "Unauthorized", detail: detail, statusCode: StatusCodes.Status401Unauthorized);

@@ -1,6 +1,10 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
 namespace ImageSearch.Api.Security;
@@ -14,6 +18,7 @@ internal static class SecurityExtensions
             .BindConfiguration(RateLimitingOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.AddRequestLimits();
 
         builder.Services.AddRateLimiter(limiter =>
         {
@@ -34,6 +39,53 @@ internal static class SecurityExtensions
             };
         });
     }
+
+    /// <summary>Caps body size and JSON depth, and answers every malformed request with a ProblemDetails that says why.</summary>
+    private static void AddRequestLimits(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<RequestLimitsOptions>()
+            .BindConfiguration(RequestLimitsOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<RequestLimitsOptions>>((kestrel, limits) =>
+            kestrel.Limits.MaxRequestBodySize = limits.Value.MaxBodyBytes);
+        builder.Services.AddOptions<FormOptions>().Configure<IOptions<RequestLimitsOptions>>((form, limits) =>
+            form.MultipartBodyLengthLimit = limits.Value.MaxBodyBytes);
+        builder.Services.AddOptions<JsonOptions>().Configure<IOptions<RequestLimitsOptions>>((json, limits) =>
+            json.SerializerOptions.MaxDepth = limits.Value.MaxJsonDepth);
+
+        // Throwing (rather than a bare 400, the default outside Development) lets the handler below say what was wrong.
+        builder.Services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
+        builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
+
+        // Problems written by the framework (an unknown route, a wrong method or content type, a body over the limit)
+        // carry no detail of their own.
+        builder.Services.PostConfigure<ProblemDetailsOptions>(problems =>
+        {
+            var customize = problems.CustomizeProblemDetails;
+            problems.CustomizeProblemDetails = context =>
+            {
+                customize?.Invoke(context);
+                if (context.ProblemDetails is not HttpValidationProblemDetails)
+                {
+                    context.ProblemDetails.Detail ??= DefaultDetail(context.HttpContext, context.ProblemDetails.Status);
+                }
+            };
+        });
+    }
+
+    private static string? DefaultDetail(HttpContext context, int? status) => status switch
+    {
+        StatusCodes.Status404NotFound => "Nothing is served at this address.",
+        StatusCodes.Status405MethodNotAllowed => $"This address does not accept {context.Request.Method} requests.",
+        StatusCodes.Status413PayloadTooLarge =>
+            $"The request body may be at most {context.RequestServices.GetRequiredService<IOptions<RequestLimitsOptions>>().Value.MaxBodyBytes} bytes.",
+        StatusCodes.Status415UnsupportedMediaType =>
+            $"'{context.Request.ContentType}' is not accepted here: send JSON (application/json); search also takes multipart/form-data.",
+        StatusCodes.Status500InternalServerError => "The server failed to answer; its log has the error under this trace id.",
+        { } other => ReasonPhrases.GetReasonPhrase(other),
+        null => null
+    };
 
     /// <summary>Mutating endpoints: the right X-Api-Key or 401.</summary>
     public static TBuilder RequireApiKey<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
