@@ -10,10 +10,11 @@ internal static class Extensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        // Outside the AppHost the original's REDIS_URL names the server.
-        if (builder.Configuration.GetConnectionString("redis") is null && builder.Configuration["REDIS_URL"] is { } redisUrl)
+        RedisUrl.UseAsConnectionString(builder.Configuration);
+        if (OpenApiExtensions.IsGeneratingDocumentAtBuild)
         {
-            builder.Configuration["ConnectionStrings:redis"] = RedisUrl.ToConfiguration(redisUrl);
+            // Nothing connects while the build reads the endpoints, but the client wants a connection string.
+            builder.Configuration["ConnectionStrings:redis"] ??= "127.0.0.1:1,abortConnect=false,connectTimeout=100";
         }
 
         // Registers the multiplexer, its health check and its traces.
@@ -40,11 +41,12 @@ internal static class Extensions
         builder.Services.AddSingleton(services =>
             new ImageRoot(services.GetRequiredService<IOptions<ImageLoaderOptions>>().Value.ImageRoot));
         builder.AddApiSecurity();
-        builder.AddApiDescription();
 
         builder.Services.AddOptions<SearchOptions>()
             .BindConfiguration(SearchOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+
+        builder.AddApiDescription();
     }
 }

@@ -8,12 +8,12 @@ namespace ImageSearch.Api.Model;
 /// <c>category</c> and each <c>filter=field:value</c> are exact matches on metadata fields.
 /// </summary>
 public sealed partial record SearchParameters(
-    int? Limit,
-    int? Offset,
+    [FromQuery(Name = "limit")] int? Limit,
+    [FromQuery(Name = "offset")] int? Offset,
     [FromQuery(Name = "min_score")] float? MinScore,
-    string? Category,
+    [FromQuery(Name = "category")] string? Category,
     // Without [FromQuery], a POST would read a string[] from the body.
-    [FromQuery] string[]? Filter)
+    [FromQuery(Name = "filter")] string[]? Filter)
 {
     [GeneratedRegex("^[A-Za-z0-9_.-]{1,64}$")]
     private static partial Regex FieldName();

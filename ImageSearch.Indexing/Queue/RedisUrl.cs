@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.Extensions.Configuration;
 
 namespace ImageSearch.Indexing.Queue;
 
@@ -8,6 +9,18 @@ namespace ImageSearch.Indexing.Queue;
 /// </summary>
 public static class RedisUrl
 {
+    /// <summary>
+    /// Outside the AppHost the original's <c>REDIS_URL</c> names the server: when no connection string
+    /// <paramref name="connectionName"/> is configured, it becomes that connection string.
+    /// </summary>
+    public static void UseAsConnectionString(IConfiguration configuration, string connectionName = "redis")
+    {
+        if (configuration.GetConnectionString(connectionName) is null && configuration["REDIS_URL"] is { } url)
+        {
+            configuration[$"ConnectionStrings:{connectionName}"] = ToConfiguration(url);
+        }
+    }
+
     public static string ToConfiguration(string url)
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("redis" or "rediss") || uri.Host.Length == 0)

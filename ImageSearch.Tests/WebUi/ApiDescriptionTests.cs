@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using ImageSearch.Tests.Infrastructure;
 
 namespace ImageSearch.Tests.WebUi;
 
@@ -41,6 +42,22 @@ public class ApiDescriptionTests(WebUiApp fixture)
         var enqueueExample = document.GetProperty("components").GetProperty("schemas").GetProperty("EnqueueRequest")
             .GetProperty("examples")[0];
         Assert.True(enqueueExample.TryGetProperty("product_id", out _));
+    }
+
+    [Fact]
+    public async Task The_build_writes_the_same_document_the_api_serves()
+    {
+        var written = Path.Combine(RepositoryPaths.Root, "ImageSearch.Api", "obj", "ImageSearch.Api.json");
+        Assert.True(File.Exists(written), $"the build did not write {written}");
+
+        using var http = fixture.App.CreateHttpClient("api");
+        var served = await http.GetFromJsonAsync<JsonElement>("/openapi/v1.json", TestContext.Current.CancellationToken);
+        var built = JsonDocument.Parse(await File.ReadAllTextAsync(written, TestContext.Current.CancellationToken)).RootElement;
+
+        Assert.Equal(
+            served.GetProperty("paths").EnumerateObject().Select(path => path.Name).Order(),
+            built.GetProperty("paths").EnumerateObject().Select(path => path.Name).Order());
+        Assert.True(built.GetProperty("components").GetProperty("securitySchemes").TryGetProperty("ApiKey", out _));
     }
 
     [Fact]

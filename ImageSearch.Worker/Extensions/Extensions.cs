@@ -7,11 +7,7 @@ internal static class Extensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        // Outside the AppHost the original's REDIS_URL names the server.
-        if (builder.Configuration.GetConnectionString("redis") is null && builder.Configuration["REDIS_URL"] is { } redisUrl)
-        {
-            builder.Configuration["ConnectionStrings:redis"] = RedisUrl.ToConfiguration(redisUrl);
-        }
+        RedisUrl.UseAsConnectionString(builder.Configuration);
 
         builder.AddRedisClient("redis");
 
