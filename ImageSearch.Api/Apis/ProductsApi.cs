@@ -57,7 +57,7 @@ public static class ProductsApi
         // Compare within the product's own model: vectors of two models are not comparable.
         var model = point.Payload.ModelKey;
         var hits = await services.Store.SearchAsync(options!.ToQuery(point.Vector, model, excludeProductId: productId), cancellationToken);
-        return TypedResults.Ok(new SearchResponse(model, hits.Count, hits.Select(SearchResult.From).ToList()));
+        return TypedResults.Ok(SearchResponse.From(model, hits));
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteProduct(

@@ -166,7 +166,7 @@ public static class QueueApi
         }
 
         var items = await services.Queue.ListDeadAsync(offset, limit);
-        return TypedResults.Ok(new DeadLettersResponse((await services.Queue.GetStatsAsync()).Dead, offset, items));
+        return TypedResults.Ok(new DeadLettersResponse(await services.Queue.CountDeadAsync(), offset, items));
     }
 
     public static async Task<Results<Ok<TaskActionResponse>, ProblemHttpResult>> RequeueDead(

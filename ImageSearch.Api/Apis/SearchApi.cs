@@ -52,7 +52,7 @@ public static class SearchApi
 
         var model = services.Embedder.Model.Key;
         var hits = await services.Store.SearchAsync(options!.ToQuery(vector, model), cancellationToken);
-        return TypedResults.Ok(new SearchResponse(model, hits.Count, hits.Select(SearchResult.From).ToList()));
+        return TypedResults.Ok(SearchResponse.From(model, hits));
     }
 
     private static async Task<(ImageSource?, ProblemHttpResult?)> ReadImageSourceAsync(

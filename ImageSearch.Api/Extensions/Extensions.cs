@@ -2,7 +2,6 @@ using System.Text.Json;
 using ImageSearch.Api.OpenApi;
 using ImageSearch.Api.Security;
 using ImageSearch.Indexing.Health;
-using Microsoft.Extensions.Options;
 
 namespace ImageSearch.Api.Extensions;
 
@@ -38,8 +37,6 @@ internal static class Extensions
         builder.AddIndexingHealthChecks();
         // Nobody else in this process fetches the queue's figures for its gauges.
         builder.Services.AddHostedService<QueueStatsPublisher>();
-        builder.Services.AddSingleton(services =>
-            new ImageRoot(services.GetRequiredService<IOptions<ImageLoaderOptions>>().Value.ImageRoot));
         builder.AddApiSecurity();
 
         builder.Services.AddOptions<SearchOptions>()

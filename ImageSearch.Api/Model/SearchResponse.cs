@@ -1,6 +1,10 @@
 namespace ImageSearch.Api.Model;
 
-public sealed record SearchResponse(string Model, int Count, IReadOnlyList<SearchResult> Results);
+public sealed record SearchResponse(string Model, int Count, IReadOnlyList<SearchResult> Results)
+{
+    public static SearchResponse From(string model, IReadOnlyList<VectorSearchHit> hits) =>
+        new(model, hits.Count, hits.Select(SearchResult.From).ToList());
+}
 
 public sealed record SearchResult(
     string ProductId,

@@ -34,6 +34,7 @@ public static class ImageEmbeddingServiceCollectionExtensions
 
         services.AddSingleton<ImageDecoder>();
         services.AddSingleton<RemoteImageFetcher>();
+        services.AddSingleton(provider => new ImageRoot(provider.GetRequiredService<IOptions<ImageLoaderOptions>>().Value.ImageRoot));
         services.AddSingleton<ImageLoader>();
         services.AddHttpClient(RemoteImageFetcher.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(provider => new SocketsHttpHandler

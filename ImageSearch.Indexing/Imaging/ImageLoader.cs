@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Microsoft.Extensions.Options;
 using SkiaSharp;
 
 namespace ImageSearch.Indexing.Imaging;
@@ -8,11 +7,9 @@ namespace ImageSearch.Indexing.Imaging;
 /// Loads an image from any <see cref="ImageSource"/> and prepares the picture a model sees: read (file under the
 /// image root, URL, or bytes), decode, orient, resample and centre crop. Every failure is an <see cref="ImageLoadException"/>.
 /// </summary>
-public sealed class ImageLoader(ImageDecoder decoder, RemoteImageFetcher fetcher, IOptions<ImageLoaderOptions> options)
+public sealed class ImageLoader(ImageDecoder decoder, RemoteImageFetcher fetcher, ImageRoot root)
 {
     public static readonly ActivitySource ActivitySource = new("ImageSearch.Imaging");
-
-    private readonly Lazy<ImageRoot> _root = new(() => new ImageRoot(options.Value.ImageRoot));
 
     /// <summary>The encoded bytes of the image.</summary>
     public async Task<ReadOnlyMemory<byte>> ReadAsync(ImageSource source, CancellationToken cancellationToken = default)
@@ -24,7 +21,7 @@ public sealed class ImageLoader(ImageDecoder decoder, RemoteImageFetcher fetcher
             case ImageSource.Url url:
                 return await fetcher.FetchAsync(url.Address, cancellationToken);
             case ImageSource.File file:
-                var path = _root.Value.Resolve(file.RelativePath);
+                var path = root.Resolve(file.RelativePath);
                 try
                 {
                     return await File.ReadAllBytesAsync(path, cancellationToken);

@@ -333,6 +333,9 @@ public sealed class TaskQueue(IConnectionMultiplexer redis, IOptions<QueueOption
         return stats;
     }
 
+    /// <summary>How many tasks are in the dead-letter list.</summary>
+    public Task<long> CountDeadAsync() => Db.ListLengthAsync(QueueKeys.Dead);
+
     /// <summary>Dead letters, oldest first.</summary>
     public async Task<IReadOnlyList<TaskRecord>> ListDeadAsync(int offset, int count)
     {
