@@ -23,14 +23,25 @@ public sealed class ConsumerOptions
     [Range(1, 1000)]
     public int BatchSize { get; set; } = 1;
 
-    /// <summary>Longest one call of the processor may take before its tasks fail as transient (TASK_TIMEOUT, seconds).</summary>
+    /// <summary>
+    /// Longest one call of the processor may take (TASK_TIMEOUT, seconds): then it is cancelled, its tasks fail as transient
+    /// once it has stopped, and a processor that ignores the cancellation for another lease duration is abandoned.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "1.00:00:00")]
     public TimeSpan TaskTimeout { get; set; } = TimeSpan.FromSeconds(300);
 
+    /// <summary>
+    /// How long a task taken stays this worker's without a renewal. The worker renews the leases of the tasks in hand
+    /// every third of it; a task whose lease lapses (its worker died, hung or lost touch) goes back to the queue.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often the worker reports itself for <c>GET /queue/workers</c>; heartbeats no longer decide who owns a task.</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How long a heartbeat lives: a worker silent for this long is considered dead and its tasks are taken back.</summary>
+    /// <summary>How long a heartbeat lives: a worker silent for this long is no longer listed.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan HeartbeatTimeToLive { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -1,16 +1,18 @@
-using System.Diagnostics;
 using ImageSearch.Indexing.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Retry;
 using StackExchange.Redis;
 
 namespace ImageSearch.Indexing.Queue;
 
 /// <summary>
-/// A worker's loop: heartbeat, take back the tasks of dead workers, promote due retries, dequeue a
-/// batch, hand it to the <see cref="ITaskProcessor"/>, record each outcome. On stop it takes no more
-/// tasks, lets the batch in hand finish within the grace period, returns whatever is unfinished to the
-/// queue and removes its heartbeat. Without a processor it only heartbeats and recovers.
+/// A worker's loop: take a batch under a lease, hand it to the <see cref="ITaskProcessor"/> while the lease is
+/// renewed, finish it and take the next batch in one round trip; when the queue is empty, block on a connection
+/// of its own until a task arrives. It heartbeats for <c>GET /queue/workers</c>. On stop it takes no more tasks,
+/// lets the batch in hand finish within the grace period, hands back whatever is unfinished and removes its
+/// heartbeat. Without a processor it only heartbeats.
 /// </summary>
 public sealed class QueueConsumer(
     TaskQueue queue,
@@ -20,7 +22,7 @@ public sealed class QueueConsumer(
     ILogger<QueueConsumer> logger,
     ITaskProcessor? processor = null)
 {
-    private static readonly TimeSpan PromotionInterval = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan ShortestWait = TimeSpan.FromMilliseconds(10);
 
     private readonly ConsumerOptions _options = options.Value;
     private DateTimeOffset _startedAt;
@@ -34,14 +36,7 @@ public sealed class QueueConsumer(
     public async Task RunAsync(CancellationToken stoppingToken)
     {
         _startedAt = timeProvider.GetUtcNow();
-        // Under a fixed --worker-id, a restart after a crash finds what the crashed run held.
-        if (await queue.RecoverOwnTasksAsync(WorkerId) is > 0 and var recovered)
-        {
-            logger.LogWarning("Worker {WorkerId} took back {TaskCount} tasks it held before a restart", WorkerId, recovered);
-        }
-
         Counters.Status = "idle";
-        // Registered before the first dequeue, so a crash from here on is noticed by the others.
         await registry.HeartbeatAsync(CurrentStatus(), _options.HeartbeatTimeToLive);
         logger.LogInformation("Worker {WorkerId} started", WorkerId);
 
@@ -50,6 +45,7 @@ public sealed class QueueConsumer(
         // The batch in hand may run on for the grace period after the stop request.
         using var grace = new CancellationTokenSource(Timeout.InfiniteTimeSpan, timeProvider);
         using var stopRegistration = stoppingToken.Register(() => grace.CancelAfter(_options.ShutdownGracePeriod));
+        TaskBatch? inHand = null;
         try
         {
             if (processor is null)
@@ -59,23 +55,26 @@ public sealed class QueueConsumer(
                 return;
             }
 
-            var lastPromotion = 0L;
+            await using var waiter = await queue.ConnectWaiterAsync(_options.PollInterval);
+            var finishing = FinishPipeline();
             while (!stoppingToken.IsCancellationRequested)
             {
                 try
                 {
-                    // Checked at most every 100 ms: a round trip per batch would cost more than the lateness saves.
-                    if (timeProvider.GetElapsedTime(lastPromotion) >= PromotionInterval)
+                    inHand ??= await queue.TakeAsync(WorkerId, _options.BatchSize, _options.LeaseDuration);
+                    if (inHand.Count == 0)
                     {
-                        lastPromotion = timeProvider.GetTimestamp();
-                        await queue.PromoteDueRetriesAsync();
+                        var wait = WaitTime(inHand.NextRetryDue);
+                        inHand = null;
+                        // A failed or cancelled wait is noticed by the next take.
+                        await ((Task)waiter.WaitForTaskAsync(wait, stoppingToken)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                        continue;
                     }
 
-                    var batch = await queue.DequeueAsync(WorkerId, _options.BatchSize, _options.PollInterval);
-                    if (batch.Count > 0 && !stoppingToken.IsCancellationRequested)
-                    {
-                        await ProcessBatchAsync(processor, batch, grace.Token);
-                    }
+                    var results = await ProcessBatchAsync(processor, inHand, grace.Token);
+                    var batch = inHand;
+                    inHand = null;
+                    inHand = await FinishAsync(finishing, batch, results, stoppingToken.IsCancellationRequested ? 0 : _options.BatchSize);
                 }
                 catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
                 {
@@ -91,7 +90,7 @@ public sealed class QueueConsumer(
         finally
         {
             Counters.Status = "stopping";
-            if (await queue.ReturnTasksAsync(WorkerId) is > 0 and var returned)
+            if (inHand is { Count: > 0 } && await queue.ReleaseAsync(inHand, inHand.Tasks.Select(t => t.TaskId)) is > 0 and var returned)
             {
                 logger.LogWarning("Worker {WorkerId} returned {TaskCount} unfinished tasks to the queue", WorkerId, returned);
             }
@@ -103,125 +102,129 @@ public sealed class QueueConsumer(
         }
     }
 
-    private async Task ProcessBatchAsync(ITaskProcessor taskProcessor, IReadOnlyList<QueuedTask> batch, CancellationToken grace)
+    /// <summary>Runs the processor on a batch while its lease is renewed; each task's span continues its enqueue's trace.</summary>
+    private async Task<IReadOnlyList<TaskResult>> ProcessBatchAsync(ITaskProcessor taskProcessor, TaskBatch batch, CancellationToken grace)
     {
         Counters.Status = "processing";
         QueueTelemetry.BatchSize.Record(batch.Count, WorkerTag);
-        var previous = Activity.Current;
-        var activities = batch.Select(StartTaskActivity).ToList();
-        // Each task's span continues the trace of its enqueue. The processor's per-task spans find it through
-        // QueueTelemetry.SpanOf; what it does for the whole batch goes under a batch span linked to every task
-        // (with one task, under the task's span itself).
-        var batchActivity = batch.Count == 1 ? null : StartBatchActivity(activities);
-        Activity.Current = batch.Count == 1 ? activities[0] : batchActivity ?? previous;
+        using var spans = TaskSpans.Start(batch, WorkerId);
         using var scope = logger.BeginScope(new Dictionary<string, object>
         {
             ["WorkerId"] = WorkerId,
-            ["TaskIds"] = batch.Select(task => task.TaskId).ToArray(),
-            ["ProductIds"] = batch.Select(task => task.ProductId).ToArray()
+            ["TaskIds"] = batch.Tasks.Select(task => task.TaskId).ToArray(),
+            ["ProductIds"] = batch.Tasks.Select(task => task.ProductId).ToArray()
         });
         try
         {
             var started = timeProvider.GetTimestamp();
-            var spans = batch.Select((task, i) => (task.TaskId, Context: activities[i]?.Context ?? default))
-                .Where(span => span.Context != default)
-                .ToDictionary(span => span.TaskId, span => span.Context);
             IReadOnlyDictionary<string, TaskOutcome> outcomes;
-            using (QueueTelemetry.UseTaskSpans(spans))
+            await using (new LeaseRenewal(queue, batch, _options.LeaseDuration, timeProvider, logger))
+            using (QueueTelemetry.UseTaskSpans(spans.Contexts))
             {
                 outcomes = await RunProcessorAsync(taskProcessor, batch, grace);
             }
 
             var elapsed = timeProvider.GetElapsedTime(started);
-            await Task.WhenAll(batch.Select((task, i) => RecordOutcomeAsync(task,
+            var results = batch.Tasks.Select(task => new TaskResult(task,
                 outcomes.GetValueOrDefault(task.TaskId) ?? TaskOutcome.Transient("The processor returned no outcome for this task."),
-                elapsed, activities[i])));
+                elapsed)).ToList();
+            foreach (var result in results)
+            {
+                spans.Record(result.Task, result.Outcome);
+            }
+
+            return results;
         }
         finally
         {
-            foreach (var activity in activities)
-            {
-                activity?.Dispose();
-            }
-
-            batchActivity?.Dispose();
-
-            Activity.Current = previous;
             Counters.Status = "idle";
         }
     }
 
     private async Task<IReadOnlyDictionary<string, TaskOutcome>> RunProcessorAsync(
-        ITaskProcessor taskProcessor, IReadOnlyList<QueuedTask> batch, CancellationToken grace)
+        ITaskProcessor taskProcessor, TaskBatch batch, CancellationToken grace)
     {
         using var timeout = new CancellationTokenSource(_options.TaskTimeout, timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, grace);
-        try
+        var work = taskProcessor.ProcessAsync(batch.Tasks, linked.Token);
+        // Until the processor has stopped, its tasks stay leased to this worker, so no retry elsewhere runs beside it and
+        // is overwritten by its late results. One that ignores its token is given one more lease duration, then abandoned.
+        await ((Task)work.WaitAsync(linked.Token)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (!work.IsCompleted)
         {
-            // WaitAsync: a processor that ignores its token still cannot hold the worker past the timeout.
-            return await taskProcessor.ProcessAsync(batch, linked.Token).WaitAsync(linked.Token);
+            await Task.WhenAny(work, Task.Delay(_options.LeaseDuration, timeProvider));
+            if (!work.IsCompleted)
+            {
+                logger.LogError("The processor of worker {WorkerId} ignores its cancellation; abandoning its batch of {TaskCount} tasks",
+                    WorkerId, batch.Count);
+            }
         }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !grace.IsCancellationRequested)
+
+        if (work.IsCompletedSuccessfully)
+        {
+            return work.Result;
+        }
+
+        grace.ThrowIfCancellationRequested();
+        if (timeout.IsCancellationRequested)
         {
             var error = $"Timed out after {_options.TaskTimeout.TotalSeconds:0.###} s (TASK_TIMEOUT).";
-            return batch.ToDictionary(task => task.TaskId, _ => TaskOutcome.Transient(error));
+            return batch.Tasks.ToDictionary(task => task.TaskId, _ => TaskOutcome.Transient(error));
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            logger.LogError(ex, "The processor failed on a batch of {TaskCount} tasks in worker {WorkerId}", batch.Count, WorkerId);
-            var error = $"{ex.GetType().Name}: {ex.Message}";
-            return batch.ToDictionary(task => task.TaskId, _ => TaskOutcome.Transient(error));
-        }
+
+        logger.LogError(work.Exception?.GetBaseException(), "The processor failed on a batch of {TaskCount} tasks in worker {WorkerId}", batch.Count, WorkerId);
+        return batch.Tasks.ToDictionary(task => task.TaskId, _ => TaskOutcome.Transient("The worker's processor failed; see the worker's log."));
     }
 
-    private async Task RecordOutcomeAsync(QueuedTask task, TaskOutcome outcome, TimeSpan elapsed, Activity? activity)
+    private async Task<TaskBatch?> FinishAsync(ResiliencePipeline finishing, TaskBatch batch, IReadOnlyList<TaskResult> results, int takeNext)
     {
-        using var scope = logger.BeginScope(new Dictionary<string, object>
+        var attempt = 0;
+        FinishResult finished;
+        try
         {
-            ["TaskId"] = task.TaskId,
-            ["ProductId"] = task.ProductId
-        });
-        switch (outcome)
-        {
-            case TaskOutcome.Completed completed:
-                if (await queue.CompleteAsync(WorkerId, task, completed.Result, elapsed))
-                {
-                    Counters.TaskProcessed();
-                    QueueTelemetry.TasksCompleted.Add(1, WorkerTag);
-                    QueueTelemetry.ProcessingDuration.Record(elapsed.TotalSeconds, WorkerTag);
-                    if (logger.IsEnabled(LogLevel.Debug))
-                    {
-                        logger.LogDebug("Task {TaskId} of product {ProductId} completed by worker {WorkerId}", task.TaskId, task.ProductId, WorkerId);
-                    }
-                }
-                else
-                {
-                    LogNoLongerOwned(task);
-                }
-
-                break;
-
-            case TaskOutcome.TransientFailure(var error):
-                await RecordFailureAsync(task, error, permanent: false, activity);
-                break;
-
-            case TaskOutcome.PermanentFailure(var error):
-                await RecordFailureAsync(task, error, permanent: true, activity);
-                break;
+            // Sent again after a lost reply, the outcomes change nothing more; the retry takes nothing, so a batch the
+            // lost reply carried is never taken twice (it lapses and returns to the queue).
+            finished = await finishing.ExecuteAsync(async _ =>
+                await queue.FinishAsync(batch, results, attempt++ == 0 ? takeNext : 0, _options.LeaseDuration));
         }
+        catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
+        {
+            logger.LogError(ex, "Worker {WorkerId} could not record the outcomes of {TaskCount} tasks; they return to the queue when their lease lapses",
+                WorkerId, batch.Count);
+            return null;
+        }
+
+        for (var i = 0; i < results.Count; i++)
+        {
+            Report(results[i], finished.Dispositions[i]);
+        }
+
+        return finished.Next;
     }
 
-    private async Task RecordFailureAsync(QueuedTask task, string error, bool permanent, Activity? activity)
+    private void Report(TaskResult result, TaskDisposition disposition)
     {
-        activity?.SetStatus(ActivityStatusCode.Error, error);
-        switch (await queue.FailAsync(WorkerId, task, error, permanent))
+        var (task, outcome, elapsed) = result;
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["TaskId"] = task.TaskId, ["ProductId"] = task.ProductId });
+        var error = TaskSpans.ErrorOf(outcome);
+        switch (disposition)
         {
-            case FailureDisposition.RetryScheduled:
+            case TaskDisposition.Completed:
+                Counters.TaskProcessed();
+                QueueTelemetry.TasksCompleted.Add(1, WorkerTag);
+                QueueTelemetry.ProcessingDuration.Record(elapsed.TotalSeconds, WorkerTag);
+                if (logger.IsEnabled(LogLevel.Debug))
+                {
+                    logger.LogDebug("Task {TaskId} of product {ProductId} completed by worker {WorkerId}", task.TaskId, task.ProductId, WorkerId);
+                }
+
+                break;
+            case TaskDisposition.RetryScheduled:
                 QueueTelemetry.TasksRetried.Add(1, WorkerTag);
                 logger.LogWarning("Task {TaskId} of product {ProductId} failed in worker {WorkerId} (attempt {Attempt}), retrying: {Error}",
                     task.TaskId, task.ProductId, WorkerId, task.Attempts, error);
                 break;
-            case FailureDisposition.DeadLettered:
+            case TaskDisposition.DeadLettered:
                 Counters.TaskFailed();
                 QueueTelemetry.TasksFailed.Add(1, WorkerTag);
                 // A bad image is the caller's problem, not the service's: a warning, like the retry above.
@@ -229,36 +232,42 @@ public sealed class QueueConsumer(
                     task.TaskId, task.ProductId, WorkerId, task.Attempts, error);
                 break;
             default:
-                LogNoLongerOwned(task);
+                QueueTelemetry.OutcomesRefused.Add(1, WorkerTag);
+                logger.LogWarning("Task {TaskId} of product {ProductId} was taken back from worker {WorkerId} before it finished (its lease lapsed); its outcome here is dropped",
+                    task.TaskId, task.ProductId, WorkerId);
                 break;
         }
     }
 
-    private void LogNoLongerOwned(QueuedTask task) =>
-        logger.LogWarning("Task {TaskId} of product {ProductId} was taken back from worker {WorkerId} before it finished; its outcome here is dropped",
-            task.TaskId, task.ProductId, WorkerId);
-
-    private Activity? StartTaskActivity(QueuedTask task)
+    /// <summary>Until the next retry is due, at most the poll interval: a blocked wait sees pushes, not due retries.</summary>
+    private TimeSpan WaitTime(DateTimeOffset? nextRetryDue)
     {
-        ActivityContext.TryParse(task.TraceParent, task.TraceState, out var parent);
-        // Without a stored context the task starts a trace of its own, not one under the span started before it.
-        Activity.Current = null;
-        var activity = QueueTelemetry.ActivitySource.StartActivity("process task", ActivityKind.Consumer, parent, QueueTelemetry.TagsOf(task));
-        activity?.SetTag(ImageSearchTelemetry.WorkerIdTag, WorkerId);
-        activity?.SetTag("imagesearch.task.attempt", task.Attempts);
-        return activity;
+        var wait = _options.PollInterval;
+        if (nextRetryDue is { } due && due - timeProvider.GetUtcNow() < wait)
+        {
+            wait = due - timeProvider.GetUtcNow();
+        }
+
+        return wait < ShortestWait ? ShortestWait : wait;
     }
 
-    private Activity? StartBatchActivity(IReadOnlyList<Activity?> taskActivities)
-    {
-        var links = taskActivities.OfType<Activity>().Select(task => new ActivityLink(task.Context)).ToList();
-        // A root of its own: its tasks may belong to as many traces as there are tasks.
-        Activity.Current = null;
-        var activity = QueueTelemetry.ActivitySource.StartActivity("process batch", ActivityKind.Internal, new ActivityContext(), links: links);
-        activity?.SetTag(ImageSearchTelemetry.WorkerIdTag, WorkerId);
-        activity?.SetTag(ImageSearchTelemetry.BatchSizeTag, taskActivities.Count);
-        return activity;
-    }
+    /// <summary>Retries recording a batch's outcomes through a Redis blip, for up to about one lease duration.</summary>
+    private ResiliencePipeline FinishPipeline() => new ResiliencePipelineBuilder { TimeProvider = timeProvider }
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<RedisException>().Handle<RedisTimeoutException>(),
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = TimeSpan.FromMilliseconds(100),
+            MaxDelay = _options.LeaseDuration / 4,
+            MaxRetryAttempts = 6,
+            OnRetry = retry =>
+            {
+                logger.LogWarning(retry.Outcome.Exception, "Worker {WorkerId} retries recording its batch's outcomes", WorkerId);
+                return ValueTask.CompletedTask;
+            }
+        })
+        .Build();
 
     private async Task HeartbeatLoopAsync(CancellationToken stop)
     {
@@ -268,26 +277,12 @@ public sealed class QueueConsumer(
             try
             {
                 await registry.HeartbeatAsync(CurrentStatus(), _options.HeartbeatTimeToLive);
-                await RecoverLapsedWorkersAsync();
                 await queue.GetStatsAsync();
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                // A missed beat is not fatal: the next one, within the time to live, keeps the worker alive.
-                // Nothing may end this loop early, or the others would take back tasks this worker is still on.
+                // A missed beat only hides this worker from GET /queue/workers for a while: leases, not heartbeats, own tasks.
                 logger.LogWarning(ex, "Heartbeat of worker {WorkerId} failed", WorkerId);
-            }
-        }
-    }
-
-    private async Task RecoverLapsedWorkersAsync()
-    {
-        foreach (var lapsed in await registry.GetLapsedWorkerIdsAsync())
-        {
-            if (lapsed != WorkerId && await queue.RecoverLapsedWorkerAsync(lapsed) is { } moved)
-            {
-                logger.LogWarning("Worker {WorkerId} found worker {LapsedWorkerId} dead and took back its {TaskCount} tasks",
-                    WorkerId, lapsed, moved);
             }
         }
     }

@@ -22,11 +22,14 @@ public static class QueueTelemetry
     public static readonly Counter<long> TasksRetried =
         Meter.CreateCounter<long>("imagesearch.queue.tasks.retried", "{task}", "Transient failures scheduled for a retry.");
 
+    public static readonly Counter<long> OutcomesRefused =
+        Meter.CreateCounter<long>("imagesearch.queue.outcomes.refused", "{task}", "Outcomes refused because the task's lease had lapsed (it went back to the queue).");
+
     public static readonly Histogram<double> ProcessingDuration =
-        Meter.CreateHistogram<double>("imagesearch.queue.task.duration", "s", "Time from dequeue to completion of a task.");
+        Meter.CreateHistogram<double>("imagesearch.queue.task.duration", "s", "Time from taking a task to its completion.");
 
     public static readonly Histogram<int> BatchSize =
-        Meter.CreateHistogram<int>("imagesearch.queue.batch.size", "{task}", "Tasks taken per dequeue.");
+        Meter.CreateHistogram<int>("imagesearch.queue.batch.size", "{task}", "Tasks taken per batch.");
 
     // Gauges read the figures last fetched (a worker's heartbeat, the API's QueueStatsPublisher), since a gauge
     // callback cannot await Redis.

@@ -4,8 +4,9 @@ using StackExchange.Redis;
 namespace ImageSearch.Indexing.Queue;
 
 /// <summary>
-/// Worker heartbeats: a hash per worker (<c>worker_status:{id}</c>) that expires unless renewed, and a
-/// sorted set of worker ids so the live workers can be listed without scanning keys.
+/// Worker heartbeats, for <c>GET /queue/workers</c>: a hash per worker that expires unless renewed, and a sorted set
+/// of worker ids by their last beat so the live workers can be listed without scanning keys. Who owns a task is not
+/// decided here but by the task's lease.
 /// </summary>
 public sealed class WorkerRegistry(IConnectionMultiplexer redis)
 {
@@ -27,6 +28,9 @@ public sealed class WorkerRegistry(IConnectionMultiplexer redis)
         ]);
         _ = transaction.KeyExpireAsync(key, timeToLive);
         _ = transaction.SortedSetAddAsync(QueueKeys.Workers, status.WorkerId, status.Timestamp.ToUnixTimeMilliseconds());
+        // Ids that have not beaten for ten lives are gone for good (killed without a goodbye).
+        _ = transaction.SortedSetRemoveRangeByScoreAsync(QueueKeys.Workers, double.NegativeInfinity,
+            (status.Timestamp - 10 * timeToLive).ToUnixTimeMilliseconds());
         await transaction.ExecuteAsync();
     }
 
@@ -46,15 +50,6 @@ public sealed class WorkerRegistry(IConnectionMultiplexer redis)
         var ids = await db.SortedSetRangeByRankAsync(QueueKeys.Workers);
         var hashes = await Task.WhenAll(ids.Select(id => db.HashGetAllAsync(QueueKeys.WorkerStatus(id!))));
         return hashes.Where(fields => fields.Length > 0).Select(Parse).ToList();
-    }
-
-    /// <summary>Ids in the registry whose heartbeat has lapsed (their status hash expired).</summary>
-    public async Task<IReadOnlyList<string>> GetLapsedWorkerIdsAsync()
-    {
-        var db = redis.GetDatabase();
-        var ids = await db.SortedSetRangeByRankAsync(QueueKeys.Workers);
-        var alive = await Task.WhenAll(ids.Select(id => db.KeyExistsAsync(QueueKeys.WorkerStatus(id!))));
-        return ids.Where((_, i) => !alive[i]).Select(id => id.ToString()).ToList();
     }
 
     private static WorkerStatus Parse(HashEntry[] fields)

@@ -9,18 +9,20 @@ namespace ImageSearch.Tests.Infrastructure;
 /// A real redis-server or Garnet process on a free loopback port, with a password and the append-only
 /// file on, in a data folder of its own. It can be stopped, killed and started again on the same data.
 /// </summary>
-public sealed class RedisServer : IAsyncDisposable
+public sealed class RedisServer : ITestRedis
 {
-    private const string Password = "test-password";
+    public const string Password = "test-password";
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
+    private readonly string[] _extraArguments;
     private Process? _process;
 
-    private RedisServer(RedisServerKind kind, string dataDirectory, int port)
+    private RedisServer(RedisServerKind kind, string dataDirectory, int port, string[] extraArguments)
     {
         Kind = kind;
         DataDirectory = dataDirectory;
         Port = port;
+        _extraArguments = extraArguments;
     }
 
     public RedisServerKind Kind { get; }
@@ -31,15 +33,21 @@ public sealed class RedisServer : IAsyncDisposable
 
     public string ConnectionString => $"127.0.0.1:{Port},password={Password},abortConnect=false,allowAdmin=true";
 
-    public static async Task<RedisServer> StartAsync(RedisServerKind kind)
+    /// <param name="extraArguments">More arguments for the server (a cluster node's, say).</param>
+    public static async Task<RedisServer> StartAsync(RedisServerKind kind, string[]? extraArguments = null)
     {
+        if (kind == RedisServerKind.Cluster)
+        {
+            throw new ArgumentException("A cluster is several servers: start it with RedisCluster.StartAsync.", nameof(kind));
+        }
+
         if (kind == RedisServerKind.Redis)
         {
             SkipUnlessRedisServerInstalled();
         }
 
         var dataDirectory = Directory.CreateTempSubdirectory($"imagesearch-{kind.ToString().ToLowerInvariant()}-").FullName;
-        var server = new RedisServer(kind, dataDirectory, FreePort());
+        var server = new RedisServer(kind, dataDirectory, FreePort(), extraArguments ?? []);
         await server.StartAsync();
         return server;
     }
@@ -70,14 +78,14 @@ public sealed class RedisServer : IAsyncDisposable
             RedisServerKind.Redis => new ProcessStartInfo("redis-server",
             [
                 "--bind", "127.0.0.1", "--port", Port.ToString(), "--requirepass", Password,
-                "--dir", DataDirectory, "--appendonly", "yes", "--appendfsync", "always", "--save", ""
+                "--dir", DataDirectory, "--appendonly", "yes", "--appendfsync", "always", "--save", "", .. _extraArguments
             ]),
             RedisServerKind.Garnet => new ProcessStartInfo("dotnet",
             [
                 Path.Combine(AppContext.BaseDirectory, "ImageSearch.Garnet.dll"),
                 "--bind", "127.0.0.1", "--port", Port.ToString(), "--lua", "--lua-transaction-mode",
                 "--aof", "--storage-tier", "--device-type", "RandomAccess",
-                "--logdir", DataDirectory, "--checkpointdir", DataDirectory, "--recover"
+                "--logdir", DataDirectory, "--checkpointdir", DataDirectory, "--recover", .. _extraArguments
             ])
             {
                 Environment = { ["REDIS_PASSWORD"] = Password }

@@ -1,8 +1,10 @@
 namespace ImageSearch.Tests.Infrastructure;
 
-/// <summary>The two Redis-protocol servers the system must work on.</summary>
+/// <summary>The Redis-protocol servers the system must work on.</summary>
 public enum RedisServerKind
 {
     Redis,
-    Garnet
+    Garnet,
+    /// <summary>Three redis-server nodes in one Redis Cluster (the queue's contract runs on it too).</summary>
+    Cluster
 }

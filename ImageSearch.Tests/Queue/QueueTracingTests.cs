@@ -1,32 +1,35 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using ImageSearch.Indexing.Queue;
 using ImageSearch.Tests.Infrastructure;
+using OpenTelemetry;
+using OpenTelemetry.Trace;
 
 namespace ImageSearch.Tests.Queue;
 
-// One trace from the enqueuing request to the worker's span for the task.
+// One trace from the enqueuing request to the worker's span for the task, carried by OpenTelemetry's propagator.
 public class QueueTracingTests
 {
     [Theory]
-    [InlineData(RedisServerKind.Redis)]
-    [InlineData(RedisServerKind.Garnet)]
-    public async Task The_workers_span_for_a_task_continues_the_trace_of_its_enqueue(RedisServerKind kind)
+    [ClassData(typeof(QueueServers))]
+    public async Task The_workers_span_for_a_task_continues_the_trace_of_its_enqueue_whose_context_and_baggage_are_stored(RedisServerKind kind)
     {
-        var stopped = new ConcurrentBag<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == QueueTelemetry.Name,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = stopped.Add
-        };
-        ActivitySource.AddActivityListener(listener);
+        var spans = new List<Activity>();
+        // As in the services: the SDK installs the W3C trace-context and baggage propagators.
+        using var tracing = Sdk.CreateTracerProviderBuilder().AddSource(QueueTelemetry.Name).AddInMemoryExporter(spans).Build();
         await using var test = await QueueTestServer.StartAsync(kind);
         var queue = test.Queue();
 
         var caller = new Activity("request").SetIdFormat(ActivityIdFormat.W3C).Start();
+        caller.TraceStateString = "vendor=1";
+        Baggage.SetBaggage("tenant", "acme");
         var taskId = (await queue.EnqueueAsync(new NewTask("p-trace", "a.jpg", null))).TaskId;
+        Baggage.ClearBaggage();
         caller.Stop();
+
+        var stored = (string)(await test.Db.HashGetAsync(QueueKeys.Task(taskId), "trace_context"))!;
+        Assert.Contains("vendor=1", stored);
+        Assert.Contains("tenant=acme", stored);
+        Assert.StartsWith($"00-{caller.TraceId}-", (await queue.GetAsync(taskId))!.TraceParent);
 
         var consumer = await test.ConsumerAsync("tracer", new CountingProcessor());
         using var stop = new CancellationTokenSource();
@@ -34,14 +37,15 @@ public class QueueTracingTests
         await Eventually.HoldsAsync(async () => (await queue.GetAsync(taskId))!.Status == TaskStatuses.Completed, "the task is completed");
         await stop.CancelAsync();
         await run;
+        tracing.ForceFlush();
 
-        var enqueue = Assert.Single(stopped, a => a.OperationName == "enqueue tasks" && a.TraceId == caller.TraceId);
-        var process = Assert.Single(stopped, a => a.OperationName == "process task" && (string?)a.GetTagItem("imagesearch.task.id") == taskId);
+        var enqueue = Assert.Single(spans, a => a.OperationName == "enqueue tasks" && a.TraceId == caller.TraceId);
+        var process = Assert.Single(spans, a => a.OperationName == "process task" && (string?)a.GetTagItem("imagesearch.task.id") == taskId
+            && (string?)a.GetTagItem("imagesearch.worker.id") == "tracer");
         Assert.Equal(ActivityKind.Producer, enqueue.Kind);
         Assert.Equal(ActivityKind.Consumer, process.Kind);
         Assert.Equal(caller.TraceId, process.TraceId);
         Assert.Equal(enqueue.SpanId, process.ParentSpanId);
-        Assert.Equal("tracer", process.GetTagItem("imagesearch.worker.id"));
         Assert.Equal("p-trace", process.GetTagItem("imagesearch.product.id"));
     }
 }

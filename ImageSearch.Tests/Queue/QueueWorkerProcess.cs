@@ -11,13 +11,13 @@ internal sealed class QueueWorkerProcess : IAsyncDisposable
 
     private QueueWorkerProcess(Process process) => _process = process;
 
-    public static QueueWorkerProcess Start(string connection, string workerId, int batchSize, TimeSpan heartbeatTimeToLive,
+    public static QueueWorkerProcess Start(string connection, string workerId, int batchSize, TimeSpan lease,
         int maxRecoveries, string behaviour)
     {
         var startInfo = new ProcessStartInfo("dotnet",
         [
             Path.Combine(AppContext.BaseDirectory, "ImageSearch.Tests.QueueWorker.dll"), connection, workerId,
-            batchSize.ToString(), ((int)heartbeatTimeToLive.TotalMilliseconds).ToString(), maxRecoveries.ToString(), behaviour
+            batchSize.ToString(), ((int)lease.TotalMilliseconds).ToString(), maxRecoveries.ToString(), behaviour
         ])
         {
             RedirectStandardOutput = true,
@@ -62,9 +62,17 @@ internal sealed class QueueWorkerProcess : IAsyncDisposable
     }
 
     /// <summary>SIGTERM, as a deployment stopping the worker sends.</summary>
-    public void Terminate() => Process.Start("kill", ["-TERM", _process.Id.ToString()])!.WaitForExit();
+    public void Terminate() => Signal("TERM");
 
     public int ExitCode => _process.ExitCode;
+
+    /// <summary>SIGSTOP: the process is frozen as a stuck VM or a debugger would freeze it, its connections open.</summary>
+    public void Pause() => Signal("STOP");
+
+    /// <summary>SIGCONT: it runs on from where it was frozen.</summary>
+    public void Resume() => Signal("CONT");
+
+    private void Signal(string signal) => Process.Start("kill", [$"-{signal}", _process.Id.ToString()])!.WaitForExit();
 
     /// <summary>SIGKILL: no finally block, no shutdown hook, no goodbye to Redis.</summary>
     public async Task KillAsync()

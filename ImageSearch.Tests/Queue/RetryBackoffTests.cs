@@ -4,12 +4,12 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace ImageSearch.Tests.Queue;
 
-// Backoff timing with a fake clock: the queue passes "now" into its scripts, so no test waits for a retry.
+// Backoff timing with a fake clock: the queue passes "now" into its scripts for retries (leases run on the server's
+// clock), so no test waits for a retry.
 public class RetryBackoffTests
 {
     [Theory]
-    [InlineData(RedisServerKind.Redis)]
-    [InlineData(RedisServerKind.Garnet)]
+    [ClassData(typeof(QueueServers))]
     public async Task Retries_are_due_after_doubling_delays_up_to_the_cap_then_the_last_attempt_is_dead_lettered(RedisServerKind kind)
     {
         await using var test = await QueueTestServer.StartAsync(kind);
@@ -23,23 +23,25 @@ public class RetryBackoffTests
         }, clock);
         var id = (await queue.EnqueueAsync(new NewTask("p", "a.jpg", null))).TaskId;
 
+        var lease = TimeSpan.FromMinutes(1);
         foreach (var expected in new[] { 1, 2, 4, 4 })
         {
-            var task = Assert.Single(await queue.DequeueAsync("w1", 1, TimeSpan.FromMilliseconds(50)));
-            Assert.Equal(FailureDisposition.RetryScheduled, await queue.FailAsync("w1", task, "busy", permanent: false));
+            var batch = await queue.TakeAsync("w1", 1, lease);
+            var task = Assert.Single(batch.Tasks);
+            var finished = await queue.FinishAsync(batch, [TaskQueueTests.Failed(task, "busy")], 0, lease);
+            Assert.Equal([TaskDisposition.RetryScheduled], finished.Dispositions);
             Assert.Equal(clock.GetUtcNow().AddSeconds(expected), (await queue.GetAsync(id))!.NextAttemptAt);
+            Assert.Equal(clock.GetUtcNow().AddSeconds(expected), finished.Next.NextRetryDue);
 
             clock.Advance(TimeSpan.FromSeconds(expected) - TimeSpan.FromMilliseconds(1));
-            Assert.Equal(0, await queue.PromoteDueRetriesAsync());
-            Assert.Empty(await queue.DequeueAsync("w1", 1, TimeSpan.FromMilliseconds(50)));
+            Assert.Empty((await queue.TakeAsync("w1", 1, lease)).Tasks);
 
             clock.Advance(TimeSpan.FromMilliseconds(1));
-            Assert.Equal(1, await queue.PromoteDueRetriesAsync());
         }
 
-        var last = Assert.Single(await queue.DequeueAsync("w1", 1, TimeSpan.FromMilliseconds(50)));
-        Assert.Equal(5, last.Attempts);
-        Assert.Equal(FailureDisposition.DeadLettered, await queue.FailAsync("w1", last, "busy", permanent: false));
+        var last = await queue.TakeAsync("w1", 1, lease);
+        Assert.Equal(5, last.Tasks[0].Attempts);
+        Assert.Equal([TaskDisposition.DeadLettered], (await queue.FinishAsync(last, [TaskQueueTests.Failed(last.Tasks[0], "busy")], 0, lease)).Dispositions);
         var record = (await queue.GetAsync(id))!;
         Assert.Equal((TaskStatuses.Dead, 5), (record.Status, record.Attempts));
         Assert.Equal(4, record.History.Count(h => h.Event == "retry_scheduled"));

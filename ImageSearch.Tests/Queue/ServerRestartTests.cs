@@ -7,9 +7,8 @@ namespace ImageSearch.Tests.Queue;
 public class ServerRestartTests
 {
     [Theory]
-    [InlineData(RedisServerKind.Redis)]
-    [InlineData(RedisServerKind.Garnet)]
-    public async Task Acknowledged_enqueues_survive_a_server_restart(RedisServerKind kind)
+    [ClassData(typeof(SingleQueueServers))]
+    public async Task Acknowledged_enqueues_and_leases_survive_a_server_restart(RedisServerKind kind)
     {
         await using var test = await QueueTestServer.StartAsync(kind);
         var queue = test.Queue();
@@ -19,20 +18,63 @@ public class ServerRestartTests
             ids.AddRange((await queue.EnqueueBatchAsync([.. Enumerable.Range(0, 10).Select(j => new NewTask($"p-{i}-{j}", "a.jpg", null))])).Select(r => r.TaskId));
         }
 
-        var taken = await queue.DequeueAsync("w1", 3, TimeSpan.FromMilliseconds(50));
-        await queue.CompleteAsync("w1", taken[0], new Dictionary<string, string> { ["ok"] = "1" }, TimeSpan.Zero);
+        var lease = TimeSpan.FromMinutes(5);
+        var batch = await queue.TakeAsync("w1", 3, lease);
+        await queue.FinishAsync(batch, [TaskQueueTests.Completed(batch.Tasks[0])], 0, lease);
 
-        await test.Server.StopAsync();
-        await test.Server.StartAsync();
-        await using var reconnected = await test.Server.ConnectAsync();
+        await test.SingleServer.StopAsync();
+        await test.SingleServer.StartAsync();
+        await using var reconnected = await test.SingleServer.ConnectAsync();
         var after = test.Queue(connection: reconnected);
 
         Assert.Equal(ids.Skip(3), (await reconnected.GetDatabase().ListRangeAsync(QueueKeys.Pending)).Select(v => v.ToString()));
-        Assert.Equal(taken.Skip(1).Select(t => t.TaskId),
-            (await reconnected.GetDatabase().ListRangeAsync(QueueKeys.Processing("w1"))).Select(v => v.ToString()));
-        Assert.Equal(TaskStatuses.Completed, (await after.GetAsync(taken[0].TaskId))!.Status);
+        Assert.Equal(batch.Tasks.Skip(1).Select(t => t.TaskId).Order(),
+            (await reconnected.GetDatabase().SortedSetRangeByRankAsync(QueueKeys.Active)).Select(v => v.ToString()).Order());
+        Assert.Equal(TaskStatuses.Completed, (await after.GetAsync(batch.Tasks[0].TaskId))!.Status);
         Assert.Equal("p-19-9", (await after.GetAsync(ids[^1]))!.ProductId);
+        // The lease is still the holder's: it can finish what it took before the restart.
+        Assert.Equal([TaskDisposition.Completed], (await after.FinishAsync(batch, [TaskQueueTests.Completed(batch.Tasks[1])], 0, lease)).Dispositions);
         var stats = await after.GetStatsAsync();
-        Assert.Equal((200L, 1L), (stats.Enqueued, stats.Completed));
+        Assert.Equal((200L, 2L), (stats.Enqueued, stats.Completed));
+    }
+
+    [Theory]
+    [ClassData(typeof(SingleQueueServers))]
+    public async Task A_flush_cut_short_by_a_server_crash_leaves_every_task_where_it_was_or_gone(RedisServerKind kind)
+    {
+        await using var test = await QueueTestServer.StartAsync(kind);
+        var queue = test.Queue();
+        const int count = 30_000;
+        for (var i = 0; i < count; i += 1000)
+        {
+            await queue.EnqueueBatchAsync([.. Enumerable.Range(i, 1000).Select(j => TaskQueueTests.Task(j, deduplicate: true))]);
+        }
+
+        var flush = queue.FlushAsync(FlushScope.Pending);
+        await Eventually.HoldsAsync(async () => flush.IsCompleted || await test.Db.ListLengthAsync(QueueKeys.Pending) < count,
+            "the flush has begun", pollEvery: TimeSpan.FromMilliseconds(5));
+        await test.SingleServer.KillAsync();
+        await Assert.ThrowsAnyAsync<Exception>(() => flush);
+
+        await test.SingleServer.StartAsync();
+        await using var reconnected = await test.SingleServer.ConnectAsync();
+        var db = reconnected.GetDatabase();
+        var pending = (await db.ListRangeAsync(QueueKeys.Pending)).Select(v => v.ToString()).ToHashSet();
+        Assert.InRange(pending.Count, 1, count - 1);
+        var tasks = new List<string>();
+        await foreach (var key in reconnected.GetServer(reconnected.GetEndPoints()[0]).KeysAsync(pattern: QueueKeys.TaskPrefix + "*", pageSize: 1000))
+        {
+            if (!key.ToString().EndsWith(":history", StringComparison.Ordinal))
+            {
+                tasks.Add(key.ToString()[QueueKeys.TaskPrefix.Length..]);
+            }
+        }
+
+        // Every record left is a pending task still in the list, and every list entry has its record.
+        Assert.Equal(pending, tasks.ToHashSet());
+        var entries = await db.HashGetAllAsync(QueueKeys.Deduplication);
+        Assert.Equal(pending, entries.Select(e => e.Value.ToString()).ToHashSet());
+        var stats = await test.Queue(connection: reconnected).GetStatsAsync();
+        Assert.Equal(count, stats.Flushed + pending.Count);
     }
 }

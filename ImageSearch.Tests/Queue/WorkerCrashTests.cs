@@ -9,8 +9,7 @@ public class WorkerCrashTests
     private static NewTask Task(int i) => new($"product-{i}", $"images/{i}.jpg", null);
 
     [Theory]
-    [InlineData(RedisServerKind.Redis)]
-    [InlineData(RedisServerKind.Garnet)]
+    [ClassData(typeof(QueueServers))]
     public async Task The_batch_of_a_worker_killed_mid_batch_is_recovered_and_completed_once_by_another(RedisServerKind kind)
     {
         await using var test = await QueueTestServer.StartAsync(kind);
@@ -22,7 +21,7 @@ public class WorkerCrashTests
         {
             batch = (await doomed.WaitForLineAsync("TOOK ")).Split(' ')[1].Split(',');
             Assert.Equal(ids.Take(5), batch);
-            Assert.Equal(batch, (await test.Db.ListRangeAsync(QueueKeys.Processing("doomed"))).Select(v => v.ToString()));
+            Assert.Equal(batch.Order(), (await test.Db.SortedSetRangeByRankAsync(QueueKeys.Active)).Select(v => v.ToString()).Order());
             await doomed.KillAsync();
         }
 
@@ -45,13 +44,10 @@ public class WorkerCrashTests
 
         var stats = await queue.GetStatsAsync();
         Assert.Equal((20L, 0L, 5L, 0L, 0L), (stats.Completed, stats.Failed, stats.Recovered, stats.Pending, stats.Processing));
-        Assert.False(await test.Db.KeyExistsAsync(QueueKeys.Processing("doomed")));
-        Assert.Null(await test.Db.SortedSetScoreAsync(QueueKeys.Workers, "doomed"));
     }
 
     [Theory]
-    [InlineData(RedisServerKind.Redis)]
-    [InlineData(RedisServerKind.Garnet)]
+    [ClassData(typeof(QueueServers))]
     public async Task A_worker_sent_SIGTERM_mid_batch_returns_its_batch_removes_its_heartbeat_and_exits(RedisServerKind kind)
     {
         await using var test = await QueueTestServer.StartAsync(kind);
@@ -72,14 +68,13 @@ public class WorkerCrashTests
             Assert.Equal((TaskStatuses.Pending, 0), (record.Status, record.Attempts));
         }
 
-        Assert.False(await test.Db.KeyExistsAsync(QueueKeys.Processing("stopping")));
+        Assert.Equal(0, await test.Db.SortedSetLengthAsync(QueueKeys.Active));
         Assert.False(await test.Db.KeyExistsAsync(QueueKeys.WorkerStatus("stopping")));
         Assert.Null(await test.Db.SortedSetScoreAsync(QueueKeys.Workers, "stopping"));
     }
 
     [Theory]
-    [InlineData(RedisServerKind.Redis)]
-    [InlineData(RedisServerKind.Garnet)]
+    [ClassData(typeof(QueueServers))]
     public async Task A_task_that_always_crashes_its_worker_is_dead_lettered_after_the_set_recoveries_and_the_rest_flow(RedisServerKind kind)
     {
         await using var test = await QueueTestServer.StartAsync(kind);
@@ -87,12 +82,12 @@ public class WorkerCrashTests
         var poison = (await queue.EnqueueAsync(new NewTask("poison", "images/poison.jpg", null))).TaskId;
         var others = (await queue.EnqueueBatchAsync([.. Enumerable.Range(0, 10).Select(Task)])).Select(r => r.TaskId).ToList();
 
-        // The worker restarts under the same id each time it dies, as a supervisor would restart it.
+        // A supervisor restarts the worker each time it dies.
         var crashes = 0;
         while ((await queue.GetAsync(poison))!.Status != TaskStatuses.Dead)
         {
             Assert.True(crashes < 10, "the poison task was never dead-lettered");
-            await using var worker = QueueWorkerProcess.Start(test.Server.ConnectionString, "crashy", 1, TimeSpan.FromSeconds(5), 2, "poison");
+            await using var worker = QueueWorkerProcess.Start(test.Server.ConnectionString, "crashy", 1, TimeSpan.FromMilliseconds(500), 2, "poison");
             var exited = worker.WaitForExitAsync();
             var crashed = worker.WaitForLineAsync("CRASH");
             var poisonGone = Eventually.HoldsAsync(async () => (await queue.GetAsync(poison))!.Status == TaskStatuses.Dead, "the poison task is dead");
@@ -109,7 +104,7 @@ public class WorkerCrashTests
         Assert.Equal(3, crashes);
         var record = (await queue.GetAsync(poison))!;
         Assert.Equal(3, record.Recoveries);
-        Assert.Contains("poison", record.Error);
+        Assert.StartsWith("poison", record.Error);
         Assert.Equal([poison], (await test.Db.ListRangeAsync(QueueKeys.Dead)).Select(v => v.ToString()));
         foreach (var id in others)
         {

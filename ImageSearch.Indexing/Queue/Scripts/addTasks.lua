@@ -1,0 +1,57 @@
+--[[
+  Enqueues a batch of tasks: writes each task's hash and its first history entry, then pushes the new
+  ids onto the tail of the pending list. A task that asks for deduplication and finds a live task (pending,
+  delayed or processing) for the same product and image returns that task's id instead.
+
+  Input:
+    KEYS[1] pending list
+    KEYS[2] stats hash
+    KEYS[3] deduplication hash
+
+    ARGV[1] task key prefix
+    ARGV[2] now, ISO 8601
+    ARGV[3] number of tasks
+    ARGV[4..] per task: id, deduplication entry or "", n, then n field/value pairs
+
+  Output:
+    { id 1, duplicate 1 (0/1), id 2, duplicate 2, ..., length of the pending list }
+]]
+--- @include "includes/addHistory"
+
+local pendingKey, statsKey, dedupKey = KEYS[1], KEYS[2], KEYS[3]
+local taskPrefix, nowIso, count = ARGV[1], ARGV[2], tonumber(ARGV[3])
+
+local live = { pending = true, delayed = true, processing = true }
+local out, created = {}, {}
+local sequence = tonumber(redis.call("HGET", statsKey, "sequence") or "0")
+local a = 4
+for _ = 1, count do
+  local taskId, dedup, n = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2])
+  local existing = dedup ~= "" and redis.call("HGET", dedupKey, dedup)
+  if existing and live[redis.call("HGET", taskPrefix .. existing, "status")] then
+    out[#out + 1] = existing
+    out[#out + 1] = 1
+  else
+    local taskKey = taskPrefix .. taskId
+    sequence = sequence + 1
+    redis.call("HSET", taskKey, "task_id", taskId, "status", "pending", "created_at", nowIso,
+      "attempts", 0, "recoveries", 0, "sequence", sequence, "dedup_key", dedup,
+      unpack(ARGV, a + 3, a + 2 + 2 * n))
+    if dedup ~= "" then
+      redis.call("HSET", dedupKey, dedup, taskId)
+    end
+    addHistory(taskKey .. ":history", nowIso, "enqueued")
+    created[#created + 1] = taskId
+    out[#out + 1] = taskId
+    out[#out + 1] = 0
+  end
+  a = a + 3 + 2 * n
+end
+
+if #created > 0 then
+  redis.call("RPUSH", pendingKey, unpack(created))
+  redis.call("HSET", statsKey, "sequence", sequence)
+  redis.call("HINCRBY", statsKey, "enqueued", #created)
+end
+out[#out + 1] = redis.call("LLEN", pendingKey)
+return out
