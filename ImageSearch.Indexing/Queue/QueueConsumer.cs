@@ -146,7 +146,7 @@ public sealed class QueueConsumer(
     {
         using var timeout = new CancellationTokenSource(_options.TaskTimeout, timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, grace);
-        var work = taskProcessor.ProcessAsync(batch.Tasks, linked.Token);
+        var work = Start(taskProcessor, batch, linked.Token);
         // Until the processor has stopped, its tasks stay leased to this worker, so no retry elsewhere runs beside it and
         // is overwritten by its late results. One that ignores its token is given one more lease duration, then abandoned.
         await ((Task)work.WaitAsync(linked.Token)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -174,6 +174,19 @@ public sealed class QueueConsumer(
 
         logger.LogError(work.Exception?.GetBaseException(), "The processor failed on a batch of {TaskCount} tasks in worker {WorkerId}", batch.Count, WorkerId);
         return batch.Tasks.ToDictionary(task => task.TaskId, _ => TaskOutcome.Transient("The worker's processor failed; see the worker's log."));
+    }
+
+    private static Task<IReadOnlyDictionary<string, TaskOutcome>> Start(ITaskProcessor taskProcessor, TaskBatch batch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return taskProcessor.ProcessAsync(batch.Tasks, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            // A processor that throws before its first await fails its batch like one that throws after.
+            return Task.FromException<IReadOnlyDictionary<string, TaskOutcome>>(ex);
+        }
     }
 
     private async Task<TaskBatch?> FinishAsync(ResiliencePipeline finishing, TaskBatch batch, IReadOnlyList<TaskResult> results, int takeNext)

@@ -19,7 +19,9 @@ public class QueueTracingTests
         await using var test = await QueueTestServer.StartAsync(kind);
         var queue = test.Queue();
 
-        var caller = new Activity("request").SetIdFormat(ActivityIdFormat.W3C).Start();
+        var caller = new Activity("request").SetIdFormat(ActivityIdFormat.W3C);
+        caller.ActivityTraceFlags = ActivityTraceFlags.Recorded;
+        caller.Start();
         caller.TraceStateString = "vendor=1";
         Baggage.SetBaggage("tenant", "acme");
         var taskId = (await queue.EnqueueAsync(new NewTask("p-trace", "a.jpg", null))).TaskId;

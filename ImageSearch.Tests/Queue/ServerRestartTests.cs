@@ -71,7 +71,7 @@ public class ServerRestartTests
         }
 
         // Every record left is a pending task still in the list, and every list entry has its record.
-        Assert.Equal(pending, tasks.ToHashSet());
+        Assert.Equal((pending.Count, 0, 0), (tasks.Count, pending.Except(tasks).Count(), tasks.Except(pending).Count()));
         var entries = await db.HashGetAllAsync(QueueKeys.Deduplication);
         Assert.Equal(pending, entries.Select(e => e.Value.ToString()).ToHashSet());
         var stats = await test.Queue(connection: reconnected).GetStatsAsync();
