@@ -85,7 +85,7 @@ public sealed class RedisServer : ITestRedis
                 Path.Combine(AppContext.BaseDirectory, "ImageSearch.Garnet.dll"),
                 "--bind", "127.0.0.1", "--port", Port.ToString(), "--lua", "--lua-transaction-mode",
                 "--aof", "--storage-tier", "--device-type", "RandomAccess",
-                "--logdir", DataDirectory, "--checkpointdir", DataDirectory, "--recover", "--aof-commit-wait", .. _extraArguments
+                "--logdir", DataDirectory, "--checkpointdir", DataDirectory, "--recover", .. _extraArguments
             ])
             {
                 Environment = { ["REDIS_PASSWORD"] = Password }
