@@ -24,13 +24,7 @@ internal static class Extensions
         builder.Services.ConfigureHttpJsonOptions(options =>
             options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
 
-        builder.Services.AddOptions<QueueOptions>()
-            .BindConfiguration(QueueOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<TaskQueue>();
-        builder.Services.AddSingleton<WorkerRegistry>();
+        builder.AddTaskQueue();
 
         builder.AddImageEmbedding();
         builder.AddVectorStore();

@@ -36,6 +36,8 @@ public sealed class QueueConsumer(
     public async Task RunAsync(CancellationToken stoppingToken)
     {
         _startedAt = timeProvider.GetUtcNow();
+        // Nothing may be taken from a queue still in the first version's layout: its records would not be found.
+        await queue.EnsureCurrentLayoutAsync(logger, stoppingToken);
         Counters.Status = "idle";
         await registry.HeartbeatAsync(CurrentStatus(), _options.HeartbeatTimeToLive);
         logger.LogInformation("Worker {WorkerId} started", WorkerId);

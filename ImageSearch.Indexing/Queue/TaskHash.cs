@@ -36,7 +36,7 @@ internal static class TaskHash
         Strings(Optional(values[6])),
         DateTimeOffset.Parse((string)values[7]!, CultureInfo.InvariantCulture),
         (int)values[8],
-        (long)values[9],
+        values[9].IsNull ? 0 : (long)values[9],
         Strings(Optional(values[10])));
 
     public static TaskRecord ToRecord(IReadOnlyDictionary<string, string> f, IEnumerable<string> history, DateTimeOffset? leaseExpiresAt) => new(

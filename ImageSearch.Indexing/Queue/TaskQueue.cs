@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -173,6 +174,10 @@ public sealed partial class TaskQueue(IConnectionMultiplexer redis, IOptions<Que
         var reply = (RedisResult[])(await QueueScripts.MoveStalledToPending.EvaluateAsync(Db, TransitionKeys, args))!;
         return ((long)reply[0], (long)reply[1]);
     }
+
+    /// <summary>Returns once the keys are in the current layout (<see cref="QueueLayout"/>), migrating an older one first.</summary>
+    public Task EnsureCurrentLayoutAsync(ILogger logger, CancellationToken cancellationToken = default) =>
+        new QueueLayout(redis, logger).EnsureCurrentAsync(cancellationToken);
 
     /// <summary>A <see cref="QueueWaiter"/> on this queue's server, for waits up to <paramref name="longestWait"/>.</summary>
     public Task<QueueWaiter> ConnectWaiterAsync(TimeSpan longestWait) => QueueWaiter.ConnectAsync(redis, longestWait);

@@ -25,19 +25,11 @@ internal static class Extensions
             .Validate(options => options.HeartbeatTimeToLive > options.HeartbeatInterval,
                 "Worker:HeartbeatTimeToLive must be longer than Worker:HeartbeatInterval.")
             .ValidateOnStart();
-        builder.Services.AddOptions<QueueOptions>()
-            .BindConfiguration(QueueOptions.SectionName)
-            .ValidateDataAnnotations()
-            .Validate(options => options.RetryMaxDelay >= options.RetryBaseDelay,
-                "Queue:RetryMaxDelay must not be shorter than Queue:RetryBaseDelay.")
-            .ValidateOnStart();
         // The host must wait for the batch in hand to finish or be returned before it gives up on stopping.
         builder.Services.AddOptions<HostOptions>().Configure<IOptions<ConsumerOptions>>((host, consumer) =>
             host.ShutdownTimeout = consumer.Value.ShutdownGracePeriod + TimeSpan.FromSeconds(10));
 
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<TaskQueue>();
-        builder.Services.AddSingleton<WorkerRegistry>();
+        builder.AddTaskQueue();
 
         // The work on each batch: decode and embed the images, then upsert their vectors.
         builder.AddImageEmbedding();
