@@ -44,7 +44,8 @@ public static class QueueApi
             .WithName("GetQueueStats")
             .WithSummary("Queue figures")
             .WithDescription("Where the tasks are now, counters since the queue began, and completions per second over the last minute. " +
-                "success_rate is a percentage of finished tasks that completed.");
+                "active_workers counts the live workers, idle or busy (busy_workers those processing now); success_rate is a percentage " +
+                "of finished tasks that completed.");
 
         reads.MapGet("/workers", GetWorkers)
             .WithName("GetWorkers")
@@ -123,13 +124,15 @@ public static class QueueApi
         var finished = stats.Completed + stats.Failed;
         return TypedResults.Ok(new QueueStatsResponse(
             stats.Pending,
-            workers.Count(w => w.Status == "processing"),
+            workers.Count,
             workers.Count,
             stats.Completed,
             stats.Failed,
             finished == 0 ? 0 : Math.Round(100.0 * stats.Completed / finished, 2),
+            workers.Count(w => w.Status == "processing"),
             stats.Pending, stats.Processing, stats.Delayed, stats.Dead,
             stats.Enqueued, stats.Completed, stats.Failed, stats.Retried, stats.Recovered, stats.Poisoned,
+            stats.Requeued, stats.Cancelled, stats.Flushed, stats.Refused,
             Math.Round(stats.ThroughputPerSecond, 3)));
     }
 
@@ -160,9 +163,9 @@ public static class QueueApi
     public static async Task<Results<Ok<DeadLettersResponse>, ProblemHttpResult>> ListDead(
         [AsParameters] QueueServices services, int offset = 0, int limit = 50)
     {
-        if (offset < 0 || limit is < 1 or > 1000)
+        if (offset < 0 || limit is < 1 or > TaskQueue.MaxPageSize)
         {
-            return BadRequest("Invalid page", "offset must be 0 or more and limit between 1 and 1000.");
+            return BadRequest("Invalid page", $"offset must be 0 or more and limit between 1 and {TaskQueue.MaxPageSize}.");
         }
 
         var items = await services.Queue.ListDeadAsync(offset, limit);

@@ -1,8 +1,9 @@
 namespace ImageSearch.Api.Model;
 
 /// <summary>
-/// The original's fields (queue_length, active_workers, total_workers, total_tasks_processed,
-/// total_tasks_failed, success_rate as a percentage) and where every task is now.
+/// The original's fields (queue_length, active_workers: the live workers, busy or idle, as the original counted them;
+/// total_workers, total_tasks_processed, total_tasks_failed, success_rate as a percentage), the busy workers, where
+/// every task is now and the counters since the queue began.
 /// </summary>
 public sealed record QueueStatsResponse(
     long QueueLength,
@@ -11,6 +12,7 @@ public sealed record QueueStatsResponse(
     long TotalTasksProcessed,
     long TotalTasksFailed,
     double SuccessRate,
+    int BusyWorkers,
     long Pending,
     long Processing,
     long Delayed,
@@ -21,4 +23,8 @@ public sealed record QueueStatsResponse(
     long Retried,
     long Recovered,
     long Poisoned,
+    long Requeued,
+    long Cancelled,
+    long Flushed,
+    long Refused,
     double ThroughputPerSecond);

@@ -134,7 +134,7 @@ const statFields = [
   ["pending", "Pending"], ["processing", "Processing"], ["delayed", "Waiting for a retry"], ["dead", "Dead letters"],
   ["completed", "Completed"], ["failed", "Failed"], ["retried", "Retried"], ["recovered", "Recovered from lost workers"],
   ["success_rate", "Success rate (%)"], ["throughput_per_second", "Completed per second (last minute)"],
-  ["active_workers", "Busy workers"], ["total_workers", "Live workers"],
+  ["busy_workers", "Busy workers"], ["active_workers", "Live workers"],
 ];
 
 function showStatus(message, isError = false) {
