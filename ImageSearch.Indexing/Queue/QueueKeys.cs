@@ -42,11 +42,11 @@ public static class QueueKeys
     /// <summary>Counter of the tasks completed in one second (Unix time); expires after two minutes.</summary>
     public static string Completions(long unixSecond) => $"{Prefix}completions:{unixSecond}";
 
-    /// <summary>Hash: the task's request, where it is now, its attempts and result.</summary>
+    /// <summary>
+    /// Hash: the task's request, where it is now, its attempts and result, and its history (a JSON array of every
+    /// attempt, error, retry and recovery).
+    /// </summary>
     public static string Task(string taskId) => TaskPrefix + taskId;
-
-    /// <summary>List of JSON entries: every attempt, error, retry and recovery of a task.</summary>
-    public static string TaskHistory(string taskId) => $"{TaskPrefix}{taskId}:history";
 
     /// <summary>Hash with a time to live: a worker's last heartbeat, for <c>GET /queue/workers</c>.</summary>
     public static string WorkerStatus(string workerId) => $"{Prefix}worker:{workerId}";

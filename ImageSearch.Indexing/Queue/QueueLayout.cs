@@ -5,7 +5,8 @@ namespace ImageSearch.Indexing.Queue;
 
 /// <summary>
 /// Brings a queue written by the first version of this system to the current key layout, once, before anything takes a
-/// task: task records move from <c>task:{id}</c> to <see cref="QueueKeys.Task"/>, the queue's own keys from
+/// task: task records move from <c>task:{id}</c> to <see cref="QueueKeys.Task"/> (their history list into the record),
+/// the queue's own keys from
 /// <c>image_indexing_queue:*</c> under <see cref="QueueKeys.Prefix"/>, and the tasks of the old per-worker processing
 /// lists go back to the head of the pending list (no lease covers them). The pending list keeps its name. Only a single
 /// server can hold the old layout (its scripts never ran on a cluster). Stop workers of the first version before
@@ -62,15 +63,19 @@ public sealed class QueueLayout(IConnectionMultiplexer redis, ILogger logger)
         long tasks = 0;
         await foreach (var key in server.KeysAsync(db.Database, OldTaskPrefix + "*", pageSize: 1000))
         {
-            // task:{id} and task:{id}:history; a newer record under the new name wins.
-            var renamed = QueueKeys.TaskPrefix + key.ToString()[OldTaskPrefix.Length..];
+            var name = key.ToString();
+            if (name.EndsWith(":history", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            // A newer record under the new name wins.
+            var renamed = QueueKeys.Task(name[OldTaskPrefix.Length..]);
             if (await db.KeyRenameAsync(key, renamed, When.NotExists))
             {
+                await MoveHistoryAsync(db, name + ":history", renamed);
+                await MoveTraceContextAsync(db, renamed);
                 tasks++;
-                if (!renamed.EndsWith(":history", StringComparison.Ordinal))
-                {
-                    await MoveTraceContextAsync(db, renamed);
-                }
             }
         }
 
@@ -111,6 +116,14 @@ public sealed class QueueLayout(IConnectionMultiplexer redis, ILogger logger)
             logger.LogWarning("Moved the queue to key layout {Version}: {TaskKeys} task keys, {DeadLetters} dead letters, {Returned} tasks that were being processed returned to the queue",
                 Version, tasks, dead.Length, returned);
         }
+    }
+
+    // The first version kept the history in a list of its own; it is now a JSON array in the record.
+    private static async Task MoveHistoryAsync(IDatabase db, RedisKey list, RedisKey task)
+    {
+        var entries = await db.ListRangeAsync(list);
+        await db.HashSetAsync(task, TaskHash.History, $"[{string.Join(',', entries.Select(entry => entry.ToString()))}]");
+        await db.KeyDeleteAsync(list);
     }
 
     // The first version kept the W3C fields one by one; the propagator's fields now travel as one JSON object.

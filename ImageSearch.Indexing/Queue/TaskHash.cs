@@ -21,25 +21,27 @@ internal static class TaskHash
     public const string Attempts = "attempts";
     public const string Sequence = "sequence";
     public const string TraceContext = "trace_context";
+    public const string History = "history";
 
-    /// <summary>What moveToActive returns for each task it takes, in this order.</summary>
+    /// <summary>What moveToActive returns for each task it takes, after the attempt number, in this order.</summary>
     public static readonly RedisValue[] WorkerFields =
-        [TaskId, ProductId, ImagePath, ImageUrl, Name, Description, Metadata, CreatedAt, Attempts, Sequence, TraceContext];
+        [TaskId, ProductId, ImagePath, ImageUrl, Name, Description, Metadata, CreatedAt, Sequence, TraceContext];
 
-    public static QueuedTask ToQueuedTask(RedisResult[] values) => new(
-        (string)values[0]!,
-        (string)values[1]!,
-        Optional(values[2]),
-        Optional(values[3]),
-        Optional(values[4]),
-        Optional(values[5]),
-        Strings(Optional(values[6])),
-        DateTimeOffset.Parse((string)values[7]!, CultureInfo.InvariantCulture),
-        (int)values[8],
-        values[9].IsNull ? 0 : (long)values[9],
-        Strings(Optional(values[10])));
+    /// <param name="row">The attempt, then the values of <see cref="WorkerFields"/>.</param>
+    public static QueuedTask ToQueuedTask(RedisResult[] row) => new(
+        (string)row[1]!,
+        (string)row[2]!,
+        Optional(row[3]),
+        Optional(row[4]),
+        Optional(row[5]),
+        Optional(row[6]),
+        Strings(Optional(row[7])),
+        DateTimeOffset.Parse((string)row[8]!, CultureInfo.InvariantCulture),
+        (int)row[0],
+        row[9].IsNull ? 0 : (long)row[9],
+        Strings(Optional(row[10])));
 
-    public static TaskRecord ToRecord(IReadOnlyDictionary<string, string> f, IEnumerable<string> history, DateTimeOffset? leaseExpiresAt) => new(
+    public static TaskRecord ToRecord(IReadOnlyDictionary<string, string> f, DateTimeOffset? leaseExpiresAt) => new(
         f[TaskId],
         f[ProductId],
         f.GetValueOrDefault(ImagePath),
@@ -61,7 +63,7 @@ internal static class TaskHash
         f.TryGetValue("result", out var result) ? Strings(result) : null,
         f.GetValueOrDefault("error"),
         Strings(f.GetValueOrDefault(TraceContext)).GetValueOrDefault("traceparent"),
-        history.Select(TaskHistoryEntry.Parse).ToList());
+        TaskHistoryEntry.ParseAll(f.GetValueOrDefault(History)));
 
     public static Dictionary<string, string> ToDictionary(RedisResult[] pairs)
     {

@@ -4,7 +4,8 @@ namespace ImageSearch.Indexing.Queue;
 
 /// <summary>
 /// One event in a task's life: enqueued, started, completed, retry_scheduled, retry_due, dead, recovered (its lease
-/// lapsed), refused (an outcome sent under a lapsed lease), returned, cancelled, requeued. The scripts write them (Scripts/includes/addHistory.lua); this reads them.
+/// lapsed), refused (an outcome sent under a lapsed lease), returned, cancelled, requeued. The scripts write them into the task's
+/// <c>history</c> field (Scripts/includes/appendHistory.lua); this reads them.
 /// </summary>
 public sealed record TaskHistoryEntry(
     DateTimeOffset At,
@@ -16,5 +17,7 @@ public sealed record TaskHistoryEntry(
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    public static TaskHistoryEntry Parse(string json) => JsonSerializer.Deserialize<TaskHistoryEntry>(json, Json)!;
+    /// <summary>The entries of a task's <c>history</c> field, a JSON array, oldest first.</summary>
+    public static IReadOnlyList<TaskHistoryEntry> ParseAll(string? json) =>
+        string.IsNullOrEmpty(json) ? [] : JsonSerializer.Deserialize<List<TaskHistoryEntry>>(json, Json)!;
 }

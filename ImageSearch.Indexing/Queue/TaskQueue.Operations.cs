@@ -10,18 +10,15 @@ public sealed partial class TaskQueue
 
     private const int FlushChunk = 500;
 
-    /// <summary>A task's record and history, read in one round trip; null for an unknown (or expired) id.</summary>
+    /// <summary>A task's record with its history, read in one round trip; null for an unknown (or expired) id.</summary>
     public async Task<TaskRecord?> GetAsync(string taskId)
     {
         var batch = Db.CreateBatch();
         var hash = batch.HashGetAllAsync(QueueKeys.Task(taskId));
-        var history = batch.ListRangeAsync(QueueKeys.TaskHistory(taskId));
         var lease = batch.SortedSetScoreAsync(QueueKeys.Active, taskId);
         batch.Execute();
         var fields = (await hash).ToDictionary(e => e.Name.ToString(), e => e.Value.ToString());
-        return fields.Count == 0
-            ? null
-            : TaskHash.ToRecord(fields, (await history).Select(entry => entry.ToString()), LeaseDeadline(await lease));
+        return fields.Count == 0 ? null : TaskHash.ToRecord(fields, LeaseDeadline(await lease));
     }
 
     /// <summary>Where the tasks are now and the counters since the queue began, in one round trip.</summary>
@@ -62,12 +59,7 @@ public sealed partial class TaskQueue
         ArgumentOutOfRangeException.ThrowIfGreaterThan(count, MaxPageSize);
         RedisValue[] args = [QueueKeys.TaskPrefix, offset, count];
         var page = (RedisResult[])(await QueueScripts.ReadTasks.EvaluateAsync(Db, [QueueKeys.Dead, QueueKeys.Pending], args))!;
-        return page.Select(item =>
-        {
-            var parts = (RedisResult[])item!;
-            var history = ((RedisResult[])parts[1]!).Select(entry => (string)entry!);
-            return TaskHash.ToRecord(TaskHash.ToDictionary((RedisResult[])parts[0]!), history, null);
-        }).ToList();
+        return page.Select(fields => TaskHash.ToRecord(TaskHash.ToDictionary((RedisResult[])fields!), null)).ToList();
     }
 
     /// <summary>

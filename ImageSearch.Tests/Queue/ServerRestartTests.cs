@@ -66,10 +66,7 @@ public class ServerRestartTests
         var tasks = new List<string>();
         await foreach (var key in reconnected.GetServer(reconnected.GetEndPoints()[0]).KeysAsync(pattern: QueueKeys.TaskPrefix + "*", pageSize: 1000))
         {
-            if (!key.ToString().EndsWith(":history", StringComparison.Ordinal))
-            {
-                tasks.Add(key.ToString()[QueueKeys.TaskPrefix.Length..]);
-            }
+            tasks.Add(key.ToString()[QueueKeys.TaskPrefix.Length..]);
         }
 
         // Every record left is a pending task still in the list, and every list entry has its record.

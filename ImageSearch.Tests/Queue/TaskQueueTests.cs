@@ -76,7 +76,6 @@ public class TaskQueueTests
 
         var ttl = await test.Db.KeyTimeToLiveAsync(QueueKeys.Task(enqueued.TaskId));
         Assert.InRange(ttl!.Value, TimeSpan.FromHours(2) - TimeSpan.FromMinutes(1), TimeSpan.FromHours(2));
-        Assert.NotNull(await test.Db.KeyTimeToLiveAsync(QueueKeys.TaskHistory(enqueued.TaskId)));
         Assert.Null(await test.Db.KeyTimeToLiveAsync(QueueKeys.Stats));
     }
 
@@ -368,7 +367,6 @@ public class TaskQueueTests
 
         Assert.Equal(1203, await queue.FlushAsync(FlushScope.Pending));
         Assert.Null(await queue.GetAsync(ids[4]));
-        Assert.False(await test.Db.KeyExistsAsync(QueueKeys.TaskHistory(ids[4])));
         Assert.False((await queue.EnqueueAsync(Task(4, deduplicate: true))).Duplicate);
         Assert.Equal(1, await test.Db.SortedSetLengthAsync(QueueKeys.Delayed));
 
@@ -425,7 +423,7 @@ public class TaskQueueTests
         RedisKey[] keys =
         [
             QueueKeys.Active, QueueKeys.Delayed, QueueKeys.Dead, QueueKeys.Stats, QueueKeys.Deduplication, QueueKeys.Workers,
-            QueueKeys.Layout, QueueKeys.Completions(1), QueueKeys.Task("t"), QueueKeys.TaskHistory("t"), QueueKeys.WorkerStatus("w")
+            QueueKeys.Layout, QueueKeys.Completions(1), QueueKeys.Task("t"), QueueKeys.WorkerStatus("w")
         ];
 
         Assert.All(keys, key => Assert.Equal(slot, offline.HashSlot(key)));

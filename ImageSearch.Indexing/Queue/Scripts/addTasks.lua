@@ -1,5 +1,5 @@
 --[[
-  Enqueues a batch of tasks: writes each task's hash and its first history entry, then pushes the new
+  Enqueues a batch of tasks: writes each task's hash with its first history entry, then pushes the new
   ids onto the tail of the pending list. A task that asks for deduplication and finds a live task (pending,
   delayed or processing) for the same product and image returns that task's id instead.
 
@@ -16,14 +16,16 @@
   Output:
     { id 1, duplicate 1 (0/1), id 2, duplicate 2, ..., length of the pending list }
 ]]
---- @include "includes/addHistory"
+--- @include "includes/appendHistory"
 
 local pendingKey, statsKey, dedupKey = KEYS[1], KEYS[2], KEYS[3]
 local taskPrefix, nowIso, count = ARGV[1], ARGV[2], tonumber(ARGV[3])
 
 local live = { pending = true, delayed = true, processing = true }
 local out, created = {}, {}
-local sequence = tonumber(redis.call("HGET", statsKey, "sequence") or "0")
+-- Numbers for every task asked for; a duplicate leaves a gap, which nothing minds.
+local sequence = redis.call("HINCRBY", statsKey, "sequence", count) - count
+local history = appendHistory(nil, nowIso, "enqueued")
 local a = 4
 for _ = 1, count do
   local taskId, dedup, n = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2])
@@ -35,12 +37,11 @@ for _ = 1, count do
     local taskKey = taskPrefix .. taskId
     sequence = sequence + 1
     redis.call("HSET", taskKey, "task_id", taskId, "status", "pending", "created_at", nowIso,
-      "attempts", 0, "recoveries", 0, "sequence", sequence, "dedup_key", dedup,
+      "attempts", 0, "recoveries", 0, "sequence", sequence, "dedup_key", dedup, "history", history,
       unpack(ARGV, a + 3, a + 2 + 2 * n))
     if dedup ~= "" then
       redis.call("HSET", dedupKey, dedup, taskId)
     end
-    addHistory(taskKey .. ":history", nowIso, "enqueued")
     created[#created + 1] = taskId
     out[#out + 1] = taskId
     out[#out + 1] = 0
@@ -50,7 +51,6 @@ end
 
 if #created > 0 then
   redis.call("RPUSH", pendingKey, unpack(created))
-  redis.call("HSET", statsKey, "sequence", sequence)
   redis.call("HINCRBY", statsKey, "enqueued", #created)
 end
 out[#out + 1] = redis.call("LLEN", pendingKey)

@@ -15,28 +15,26 @@
   Output:
     1 cancelled, 0 not waiting (processing, finished or unknown)
 ]]
---- @include "includes/addHistory"
+--- @include "includes/appendHistory"
 --- @include "includes/forgetDeduplication"
 
 local pendingKey, delayedKey, statsKey, dedupKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local taskPrefix, taskId, nowIso, retention = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 
 local taskKey = taskPrefix .. taskId
-local status = redis.call("HGET", taskKey, "status")
+local state = redis.call("HMGET", taskKey, "status", "history", "dedup_key")
 local removed = 0
-if status == "pending" then
+if state[1] == "pending" then
   removed = redis.call("LREM", pendingKey, 1, taskId)
-elseif status == "delayed" then
+elseif state[1] == "delayed" then
   removed = redis.call("ZREM", delayedKey, taskId)
 end
 if removed == 0 then
   return 0
 end
-redis.call("HSET", taskKey, "status", "cancelled", "finished_at", nowIso)
+redis.call("HSET", taskKey, "status", "cancelled", "finished_at", nowIso, "history", appendHistory(state[2], nowIso, "cancelled"))
 redis.call("HDEL", taskKey, "next_attempt_at")
-addHistory(taskKey .. ":history", nowIso, "cancelled")
-forgetDeduplication(dedupKey, taskKey, taskId)
+forgetDeduplication(dedupKey, state[3], taskId)
 redis.call("HINCRBY", statsKey, "cancelled", 1)
 redis.call("EXPIRE", taskKey, retention)
-redis.call("EXPIRE", taskKey .. ":history", retention)
 return 1

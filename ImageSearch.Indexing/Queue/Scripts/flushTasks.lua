@@ -1,6 +1,6 @@
 --[[
   Deletes up to a chunk of waiting tasks from one place (pending list, delayed set or dead-letter list),
-  their records, histories and "product + image" entries, in one step: a task is either still where it
+  their records and "product + image" entries, in one step: a task is either still where it
   was, whole, or gone. The caller repeats it chunk by chunk.
 
   Input:
@@ -34,8 +34,8 @@ else
 end
 for _, taskId in ipairs(ids) do
   local taskKey = taskPrefix .. taskId
-  forgetDeduplication(dedupKey, taskKey, taskId)
-  redis.call("DEL", taskKey, taskKey .. ":history")
+  forgetDeduplication(dedupKey, redis.call("HGET", taskKey, "dedup_key"), taskId)
+  redis.call("DEL", taskKey)
 end
 if #ids > 0 then
   redis.call("HINCRBY", statsKey, "flushed", #ids)

@@ -53,38 +53,36 @@ for i = 1, outcomes do
     ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5]
   a = a + 6
   local taskKey = taskPrefix .. taskId
-  local state = redis.call("HMGET", taskKey, "status", "lease", "attempts")
-  local status, lease, attempts = state[1], state[2], tonumber(state[3] or "0")
+  local state = redis.call("HMGET", taskKey, "status", "lease", "attempts", "history", "dedup_key")
+  local status, lease, attempts, history, dedup = state[1], state[2], tonumber(state[3] or "0"), state[4], state[5]
   if lease ~= token then
     dispositions[i] = 0
     refused = refused + 1
     if status then
-      addHistory(taskKey .. ":history", nowIso, "refused", { worker_id = workerId })
+      redis.call("HSET", taskKey, "history", appendHistory(history, nowIso, "refused", { worker_id = workerId }))
     end
   elseif status ~= "processing" then
     dispositions[i] = recorded[status] or 0
   else
     released[#released + 1] = taskId
-    local historyKey = taskKey .. ":history"
     local entry = { worker_id = workerId, attempt = attempts }
     if kind == "completed" then
-      redis.call("HSET", taskKey, "status", "completed", "finished_at", nowIso, "result", text, "duration_ms", detail)
-      addHistory(historyKey, nowIso, "completed", entry)
-      forgetDeduplication(dedupKey, taskKey, taskId)
+      redis.call("HSET", taskKey, "status", "completed", "finished_at", nowIso, "result", text, "duration_ms", detail,
+        "history", appendHistory(history, nowIso, "completed", entry))
       redis.call("EXPIRE", taskKey, retention)
-      redis.call("EXPIRE", historyKey, retention)
+      forgetDeduplication(dedupKey, dedup, taskId)
       completed = completed + 1
       dispositions[i] = 1
     elseif detail == "transient" and attempts < maxAttempts then
       redis.call("ZADD", delayedKey, retryAtMs, taskId)
-      redis.call("HSET", taskKey, "status", "delayed", "error", text, "next_attempt_at", retryAtIso)
       entry["error"] = text
       entry["retry_at"] = retryAtIso
-      addHistory(historyKey, nowIso, "retry_scheduled", entry)
+      redis.call("HSET", taskKey, "status", "delayed", "error", text, "next_attempt_at", retryAtIso,
+        "history", appendHistory(history, nowIso, "retry_scheduled", entry))
       retried = retried + 1
       dispositions[i] = 2
     else
-      moveToDead(deadKey, dedupKey, taskKey, taskId, nowIso, text, entry)
+      moveToDead(deadKey, dedupKey, taskKey, taskId, nowIso, text, history, dedup, entry)
       failed = failed + 1
       dispositions[i] = 3
     end

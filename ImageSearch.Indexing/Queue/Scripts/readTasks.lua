@@ -1,5 +1,5 @@
 --[[
-  Reads a page of a list of task ids (the dead-letter list) with every record and history, in one round trip.
+  Reads a page of a list of task ids (the dead-letter list) with every record, in one round trip.
 
   Input:
     KEYS[1] the list
@@ -10,7 +10,7 @@
     ARGV[3] how many
 
   Output:
-    { { HGETALL of the task, its history entries }, ... } for the ids whose record still exists
+    { HGETALL of each task, ... } for the ids whose record still exists
 ]]
 local listKey = KEYS[1]
 local taskPrefix, offset, count = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -20,7 +20,7 @@ for _, taskId in ipairs(redis.call("LRANGE", listKey, offset, offset + count - 1
   local taskKey = taskPrefix .. taskId
   local fields = redis.call("HGETALL", taskKey)
   if #fields > 0 then
-    page[#page + 1] = { fields, redis.call("LRANGE", taskKey .. ":history", 0, -1) }
+    page[#page + 1] = fields
   end
 end
 return page

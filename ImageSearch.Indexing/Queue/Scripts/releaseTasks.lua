@@ -15,24 +15,25 @@
   Output:
     how many were handed back
 ]]
---- @include "includes/addHistory"
+--- @include "includes/appendHistory"
 
 local pendingKey, activeKey = KEYS[1], KEYS[2]
 local taskPrefix, token, workerId, nowIso = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 
-local returned = 0
+local returned, released = 0, {}
 for i = #ARGV, 5, -1 do
   local taskId = ARGV[i]
   local taskKey = taskPrefix .. taskId
-  local state = redis.call("HMGET", taskKey, "status", "lease")
+  local state = redis.call("HMGET", taskKey, "status", "lease", "attempts", "history")
   if state[1] == "processing" and state[2] == token then
-    redis.call("ZREM", activeKey, taskId)
-    redis.call("HINCRBY", taskKey, "attempts", -1)
-    redis.call("HSET", taskKey, "status", "pending")
-    redis.call("HDEL", taskKey, "lease")
-    addHistory(taskKey .. ":history", nowIso, "returned", { worker_id = workerId })
+    redis.call("HSET", taskKey, "status", "pending", "lease", "", "attempts", tonumber(state[3]) - 1,
+      "history", appendHistory(state[4], nowIso, "returned", { worker_id = workerId }))
     redis.call("LPUSH", pendingKey, taskId)
+    released[#released + 1] = taskId
     returned = returned + 1
   end
+end
+if #released > 0 then
+  redis.call("ZREM", activeKey, unpack(released))
 end
 return returned

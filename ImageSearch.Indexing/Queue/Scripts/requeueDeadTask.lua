@@ -15,22 +15,23 @@
   Output:
     1 queued again, 0 not a dead letter
 ]]
---- @include "includes/addHistory"
+--- @include "includes/appendHistory"
 
 local deadKey, pendingKey, statsKey, dedupKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local taskPrefix, taskId, nowIso = ARGV[1], ARGV[2], ARGV[3]
 
 local taskKey = taskPrefix .. taskId
-if redis.call("HGET", taskKey, "status") ~= "dead" or redis.call("LREM", deadKey, 1, taskId) == 0 then
+local state = redis.call("HMGET", taskKey, "status", "history", "dedup_key")
+if state[1] ~= "dead" or redis.call("LREM", deadKey, 1, taskId) == 0 then
   return 0
 end
-redis.call("HSET", taskKey, "status", "pending", "attempts", 0, "recoveries", 0)
-redis.call("HDEL", taskKey, "finished_at", "next_attempt_at", "error", "lease")
-local entry = redis.call("HGET", taskKey, "dedup_key")
+redis.call("HSET", taskKey, "status", "pending", "attempts", 0, "recoveries", 0, "lease", "",
+  "history", appendHistory(state[2], nowIso, "requeued"))
+redis.call("HDEL", taskKey, "finished_at", "error")
+local entry = state[3]
 if entry and entry ~= "" and not redis.call("HGET", dedupKey, entry) then
   redis.call("HSET", dedupKey, entry, taskId)
 end
-addHistory(taskKey .. ":history", nowIso, "requeued")
 redis.call("RPUSH", pendingKey, taskId)
 redis.call("HINCRBY", statsKey, "failed", -1)
 redis.call("HINCRBY", statsKey, "requeued", 1)

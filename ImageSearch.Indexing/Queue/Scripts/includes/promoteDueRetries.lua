@@ -1,8 +1,8 @@
 --[[
-  Moves retries that are due (their score, on the caller's clock, is not after nowMs) from the delayed
-  set to the tail of the pending list.
+  Moves retries that are due (their score, on the caller's clock, is not after nowMs) from the delayed set to the
+  tail of the pending list.
 ]]
---- @include "addHistory"
+--- @include "appendHistory"
 
 local function promoteDueRetries(delayedKey, pendingKey, taskPrefix, nowMs, nowIso, limit)
   local due = redis.call("ZRANGEBYSCORE", delayedKey, "-inf", nowMs, "LIMIT", 0, limit)
@@ -13,10 +13,10 @@ local function promoteDueRetries(delayedKey, pendingKey, taskPrefix, nowMs, nowI
   local promoted = {}
   for _, taskId in ipairs(due) do
     local taskKey = taskPrefix .. taskId
-    if redis.call("HGET", taskKey, "status") == "delayed" then
-      redis.call("HSET", taskKey, "status", "pending")
-      redis.call("HDEL", taskKey, "next_attempt_at", "lease")
-      addHistory(taskKey .. ":history", nowIso, "retry_due")
+    local state = redis.call("HMGET", taskKey, "status", "history")
+    if state[1] == "delayed" then
+      redis.call("HSET", taskKey, "status", "pending", "lease", "", "history", appendHistory(state[2], nowIso, "retry_due"))
+      redis.call("HDEL", taskKey, "next_attempt_at")
       promoted[#promoted + 1] = taskId
     end
   end

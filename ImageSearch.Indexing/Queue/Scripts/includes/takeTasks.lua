@@ -1,13 +1,11 @@
 --[[
-  Takes up to count tasks from the head of the pending list under one lease: the token is written on
-  each task and its deadline (server time) in the active set. Returns, per task taken, the values of
-  the requested fields, in order.
+  Takes up to count tasks from the head of the pending list under one lease: the token is written on each task and
+  its deadline (server time) in the active set. Returns, per task taken, { attempt, values of the requested fields }.
 ]]
---- @include "addHistory"
+--- @include "appendHistory"
 --- @include "popHead"
 
-local function takeTasks(pendingKey, activeKey, taskPrefix, count, token, deadlineMs, workerId,
-                         nowIso, fields)
+local function takeTasks(pendingKey, activeKey, taskPrefix, count, token, deadlineMs, workerId, nowIso, fields)
   local taken = {}
   if count <= 0 then
     return taken
@@ -15,15 +13,19 @@ local function takeTasks(pendingKey, activeKey, taskPrefix, count, token, deadli
   local leased = {}
   for _, taskId in ipairs(popHead(pendingKey, count)) do
     local taskKey = taskPrefix .. taskId
+    local values = redis.call("HMGET", taskKey, "status", "attempts", "history", unpack(fields))
     -- An id whose record is gone or not pending any more (nothing does that today) is dropped.
-    if redis.call("HGET", taskKey, "status") == "pending" then
-      local attempt = redis.call("HINCRBY", taskKey, "attempts", 1)
-      redis.call("HSET", taskKey, "status", "processing", "worker_id", workerId, "lease", token,
-        "started_at", nowIso)
-      addHistory(taskKey .. ":history", nowIso, "started", { worker_id = workerId, attempt = attempt })
+    if values[1] == "pending" then
+      local attempt = tonumber(values[2] or "0") + 1
+      redis.call("HSET", taskKey, "status", "processing", "attempts", attempt, "worker_id", workerId, "lease", token,
+        "started_at", nowIso, "history", appendHistory(values[3], nowIso, "started", { worker_id = workerId, attempt = attempt }))
       leased[#leased + 1] = deadlineMs
       leased[#leased + 1] = taskId
-      taken[#taken + 1] = redis.call("HMGET", taskKey, unpack(fields))
+      local row = { attempt }
+      for i = 4, #fields + 3 do
+        row[#row + 1] = values[i]
+      end
+      taken[#taken + 1] = row
     end
   end
   if #leased > 0 then
