@@ -76,11 +76,13 @@ internal static class TaskHash
         return fields;
     }
 
+    private static readonly IReadOnlyDictionary<string, string> None = new Dictionary<string, string>().AsReadOnly();
+
     /// <summary>A JSON object of strings (metadata, a result, a trace context), stored as one field.</summary>
-    public static string Json(IReadOnlyDictionary<string, string> values) => JsonSerializer.Serialize(values);
+    public static string Json(IReadOnlyDictionary<string, string> values) => values.Count == 0 ? "{}" : JsonSerializer.Serialize(values);
 
     private static IReadOnlyDictionary<string, string> Strings(string? json) =>
-        string.IsNullOrEmpty(json) ? new Dictionary<string, string>() : JsonSerializer.Deserialize<Dictionary<string, string>>(json)!;
+        string.IsNullOrEmpty(json) || json == "{}" ? None : JsonSerializer.Deserialize<Dictionary<string, string>>(json)!;
 
     private static string? Optional(RedisResult value) => value.IsNull || (string?)value is "" ? null : (string?)value;
 

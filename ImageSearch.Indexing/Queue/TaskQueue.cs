@@ -57,25 +57,13 @@ public sealed partial class TaskQueue(IConnectionMultiplexer redis, IOptions<Que
             args.Add(task.Deduplicate ? task.DeduplicationKey : "");
             var countAt = args.Count;
             args.Add(0);
-            var fields = 0;
-            void Field(string name, string? value)
-            {
-                if (!string.IsNullOrEmpty(value))
-                {
-                    args.Add(name);
-                    args.Add(value);
-                    fields++;
-                }
-            }
-
-            Field(TaskHash.ProductId, task.ProductId);
-            Field(TaskHash.ImagePath, task.ImagePath);
-            Field(TaskHash.ImageUrl, task.ImageUrl);
-            Field(TaskHash.Name, task.Name);
-            Field(TaskHash.Description, task.Description);
-            Field(TaskHash.Metadata, task.Metadata is { Count: > 0 } metadata ? TaskHash.Json(metadata) : null);
-            Field(TaskHash.TraceContext, traceJson);
-            args[countAt] = fields;
+            args[countAt] = AddField(args, TaskHash.ProductId, task.ProductId)
+                + AddField(args, TaskHash.ImagePath, task.ImagePath)
+                + AddField(args, TaskHash.ImageUrl, task.ImageUrl)
+                + AddField(args, TaskHash.Name, task.Name)
+                + AddField(args, TaskHash.Description, task.Description)
+                + AddField(args, TaskHash.Metadata, task.Metadata is { Count: > 0 } metadata ? TaskHash.Json(metadata) : null)
+                + AddField(args, TaskHash.TraceContext, traceJson);
         }
 
         var reply = (RedisResult[])(await QueueScripts.AddTasks.EvaluateAsync(Db,
@@ -187,6 +175,19 @@ public sealed partial class TaskQueue(IConnectionMultiplexer redis, IOptions<Que
         workerId,
         ((RedisResult[])taken!).Select(values => TaskHash.ToQueuedTask((RedisResult[])values!)).ToList(),
         nextDue.IsNull ? null : DateTimeOffset.FromUnixTimeMilliseconds((long)(double)nextDue));
+
+    /// <summary>Adds a field/value pair to a script's arguments when the value is set; returns how many pairs it added.</summary>
+    private static int AddField(List<RedisValue> args, string name, string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return 0;
+        }
+
+        args.Add(name);
+        args.Add(value);
+        return 1;
+    }
 
     private long RetentionSeconds => (long)Math.Ceiling(_options.Retention.TotalSeconds);
 
