@@ -9,15 +9,15 @@ using StackExchange.Redis;
 namespace ImageSearch.Benchmarks;
 
 /// <summary>
-/// Tasks per second through the queue: enqueue one at a time and in batches, then dequeue + acknowledge
-/// with a processor that does nothing, at batch sizes 1, 10 and 100. Runs against a redis-server it
+/// Tasks per second through the queue: enqueue one at a time and in batches, then take + finish (dequeue + ack)
+/// with a processor that does nothing, at batch sizes 1, 10 and 100, with one and four consumers. Runs against a redis-server it
 /// starts (no persistence), or the server given by <c>--connection "host:port,password=..."</c>.
 /// </summary>
 public sealed class QueueBenchmark : IBenchmark
 {
     public string Name => "queue";
 
-    public string Description => "task queue throughput: enqueue single/batch, dequeue+ack at batch 1/10/100 [--connection CS] [--tasks N]";
+    public string Description => "task queue throughput: enqueue single/batch, dequeue+ack at batch 1/10/100, 1 and 4 consumers [--connection CS] [--tasks N]";
 
     public async Task<int> RunAsync(string[] args)
     {
@@ -49,16 +49,19 @@ public sealed class QueueBenchmark : IBenchmark
                 }
             })));
 
-        await Reset(redis);
-        await Measure("enqueue, batches of 100, 1 caller", tasks, async n =>
+        foreach (var size in new[] { 100, 1000 })
         {
-            for (var i = 0; i < n; i += 100)
+            await Reset(redis);
+            await Measure($"enqueue, batches of {size}, 1 caller", tasks, async n =>
             {
-                await queue.EnqueueBatchAsync([.. Enumerable.Range(i, Math.Min(100, n - i)).Select(Task)]);
-            }
-        });
+                for (var i = 0; i < n; i += size)
+                {
+                    await queue.EnqueueBatchAsync([.. Enumerable.Range(i, Math.Min(size, n - i)).Select(Task)]);
+                }
+            });
+        }
 
-        foreach (var (batchSize, consumers) in new[] { (1, 1), (10, 1), (100, 1), (1, 4), (10, 4) })
+        foreach (var (batchSize, consumers) in new[] { (1, 1), (10, 1), (100, 1), (1, 4), (10, 4), (100, 4) })
         {
             await Reset(redis);
             for (var i = 0; i < tasks; i += 1000)

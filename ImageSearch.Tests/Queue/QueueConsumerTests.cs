@@ -120,15 +120,22 @@ public class QueueConsumerTests
     {
         await using var test = await QueueTestServer.StartAsync(kind);
         var queue = test.Queue();
-        var id = (await queue.EnqueueAsync(Task(1))).TaskId;
-        // Marked processing by worker "w", whose acknowledgement then never arrived (a blip, a lost reply, an AOF
-        // that kept the mark but not the ack). The same worker goes on living and heartbeating.
-        await queue.TakeAsync("w", 1, TimeSpan.FromMilliseconds(300));
         var processor = new CountingProcessor();
         var consumer = await test.ConsumerAsync("w", processor);
-
         using var stop = new CancellationTokenSource();
         var run = consumer.RunAsync(stop.Token);
+        await Eventually.HoldsAsync(async () => (await new WorkerRegistry(test.Connection).GetLiveWorkersAsync()).Count == 1, "the worker runs");
+
+        // What the running worker "w" leaves when it took a task and its acknowledgement never arrived (a blip, a lost
+        // reply, an AOF that kept the take but not the ack): the task processing under a lease nobody renews.
+        var id = "lost-ack";
+        await test.Db.HashSetAsync(QueueKeys.Task(id),
+        [
+            new("task_id", id), new("product_id", "p"), new("image_path", "a.jpg"), new("created_at", DateTimeOffset.UtcNow.ToString("O")),
+            new("sequence", 1), new("status", "processing"), new("worker_id", "w"), new("attempts", 1), new("recoveries", 0), new("lease", "lost")
+        ]);
+        await test.Db.SortedSetAddAsync(QueueKeys.Active, id, DateTimeOffset.UtcNow.AddMilliseconds(300).ToUnixTimeMilliseconds());
+
         await Eventually.HoldsAsync(async () => (await queue.GetAsync(id))!.Status == TaskStatuses.Completed, "the task is completed");
         await stop.CancelAsync();
         await run;
@@ -136,7 +143,8 @@ public class QueueConsumerTests
         var record = (await queue.GetAsync(id))!;
         Assert.Equal((2, 1), (record.Attempts, record.Recoveries));
         Assert.Equal(1, processor.Completed[id]);
-        Assert.Equal((1L, 1L, 0L), ((await queue.GetStatsAsync()).Completed, (await queue.GetStatsAsync()).Recovered, (await queue.GetStatsAsync()).Processing));
+        var stats = await queue.GetStatsAsync();
+        Assert.Equal((1L, 1L, 0L), (stats.Completed, stats.Recovered, stats.Processing));
     }
 
     [Theory]
