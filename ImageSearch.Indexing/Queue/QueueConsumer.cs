@@ -36,11 +36,12 @@ public sealed class QueueConsumer(
     public async Task RunAsync(CancellationToken stoppingToken)
     {
         _startedAt = timeProvider.GetUtcNow();
-        // Nothing may be taken from a queue still in the first version's layout: its records would not be found.
-        await queue.EnsureCurrentLayoutAsync(logger, stoppingToken);
         Counters.Status = "idle";
-        await registry.HeartbeatAsync(CurrentStatus(), _options.HeartbeatTimeToLive);
-        logger.LogInformation("Worker {WorkerId} started", WorkerId);
+        if (!await StartAsync(stoppingToken))
+        {
+            return;
+        }
+
 
         using var heartbeatStop = new CancellationTokenSource();
         var heartbeat = HeartbeatLoopAsync(heartbeatStop.Token);
@@ -102,6 +103,29 @@ public sealed class QueueConsumer(
             await registry.RemoveAsync(WorkerId);
             logger.LogInformation("Worker {WorkerId} stopped", WorkerId);
         }
+    }
+
+    /// <summary>Brings the keys to the current layout and reports this worker, waiting out a Redis outage; false if stopped first.</summary>
+    private async Task<bool> StartAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                // Nothing may be taken from a queue still in the first version's layout: its records would not be found.
+                await queue.EnsureCurrentLayoutAsync(logger, stoppingToken);
+                await registry.HeartbeatAsync(CurrentStatus(), _options.HeartbeatTimeToLive);
+                logger.LogInformation("Worker {WorkerId} started", WorkerId);
+                return true;
+            }
+            catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
+            {
+                logger.LogError(ex, "Worker {WorkerId} cannot reach the queue yet; trying again", WorkerId);
+                await Task.Delay(_options.PollInterval, timeProvider, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Runs the processor on a batch while its lease is renewed; each task's span continues its enqueue's trace.</summary>
