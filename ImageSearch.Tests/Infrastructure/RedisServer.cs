@@ -134,29 +134,18 @@ public sealed class RedisServer : IAsyncDisposable
         }
     }
 
-    private async Task WaitUntilAnsweringAsync()
+    private Task WaitUntilAnsweringAsync() => Eventually.HoldsAsync(async () =>
     {
-        var deadline = DateTime.UtcNow + StartTimeout;
-        while (true)
+        if (_process!.HasExited)
         {
-            if (_process!.HasExited)
-            {
-                throw new InvalidOperationException($"{Kind} exited with code {_process.ExitCode} while starting.");
-            }
-
-            try
-            {
-                await using var connection = await ConnectionMultiplexer.ConnectAsync(
-                    $"127.0.0.1:{Port},password={Password},abortConnect=true,connectTimeout=1000");
-                await connection.GetDatabase().PingAsync();
-                return;
-            }
-            catch (RedisConnectionException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(100);
-            }
+            throw new InvalidOperationException($"{Kind} exited with code {_process.ExitCode} while starting.");
         }
-    }
+
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(
+            $"127.0.0.1:{Port},password={Password},abortConnect=true,connectTimeout=1000");
+        await connection.GetDatabase().PingAsync();
+        return true;
+    }, $"{Kind} answers on port {Port}", StartTimeout);
 
     private static int FreePort()
     {
