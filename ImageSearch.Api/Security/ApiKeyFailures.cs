@@ -20,11 +20,8 @@ public sealed class ApiKeyFailures(IOptions<RateLimitingOptions> options) : IDis
         }));
 
     /// <summary>True while the client has wrong keys left to spend this minute.</summary>
-    public bool MayTry(string client)
-    {
-        using var lease = _limiter.AttemptAcquire(client, 0);
-        return lease.IsAcquired;
-    }
+    /// <remarks>Read from the statistics: a lease of 0 permits is not a reliable probe once the partition has been replenished.</remarks>
+    public bool MayTry(string client) => _limiter.GetStatistics(client) is not { CurrentAvailablePermits: <= 0 };
 
     /// <summary>Counts a wrong key.</summary>
     public void Record(string client) => _limiter.AttemptAcquire(client, 1).Dispose();

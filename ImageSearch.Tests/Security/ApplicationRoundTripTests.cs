@@ -33,6 +33,20 @@ public class ApplicationRoundTripTests(RemoteImagesOnAppHostFixture fixture) : I
     }
 
     [Fact]
+    public async Task Kestrel_refuses_a_body_over_the_limit_with_a_problem()
+    {
+        using var http = fixture.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/queue/enqueue") { Content = new ByteArrayContent(new byte[50 * 1024 * 1024]) };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        // Expect: 100-continue lets the server refuse by the declared length before the client sends 50 MB.
+        request.Headers.ExpectContinue = true;
+
+        var problem = await Problems.AssertProblemAsync(await http.SendAsync(request, TestContext.Current.CancellationToken),
+            "50 MB enqueue body", System.Net.HttpStatusCode.RequestEntityTooLarge);
+        Assert.Contains("bytes", problem.GetProperty("detail").GetString());
+    }
+
+    [Fact]
     public async Task Local_redis_has_a_password_and_listens_on_loopback()
     {
         var model = fixture.App.Services.GetRequiredService<DistributedApplicationModel>();

@@ -210,7 +210,7 @@ public class HostileInputTests(RemoteImagesOnApiFixture fixture) : IClassFixture
         yield return ("text/plain search", () => Body("/search", "x", "text/plain"), [HttpStatusCode.UnsupportedMediaType]);
         yield return ("image/jpeg body search", () => new HttpRequestMessage(HttpMethod.Post, "/search") { Content = Raw(fixture.SeedImage, "image/jpeg") }, [HttpStatusCode.UnsupportedMediaType]);
 
-        yield return ("50 MB enqueue body", () => Huge("/queue/enqueue", Raw(new byte[50 * 1024 * 1024], "application/json")), [HttpStatusCode.RequestEntityTooLarge]);
+        // (A 50 MB JSON body is refused by Kestrel's own limit, which the in-process server does not have: see ApplicationRoundTripTests.)
         yield return ("50 MB search upload", () => Huge("/search", Upload(new byte[50 * 1024 * 1024])), [HttpStatusCode.RequestEntityTooLarge]);
         yield return ("decompression bomb", () => new HttpRequestMessage(HttpMethod.Post, "/search") { Content = Upload(DecompressionBombPng()) }, [HttpStatusCode.RequestEntityTooLarge]);
         yield return ("not an image", () => new HttpRequestMessage(HttpMethod.Post, "/search") { Content = Upload("plain text, not an image at all"u8.ToArray()) }, [HttpStatusCode.UnprocessableEntity, HttpStatusCode.UnsupportedMediaType]);

@@ -8,6 +8,8 @@ public sealed class RemoteImagesOnApiFixture : ApiFixture
     protected override IReadOnlyDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>
     {
         ["ImageLoader:RemoteImagesEnabled"] = "true",
+        // The key tests send a few dozen wrong keys; the key-failure limit has its own test.
+        ["RateLimiting:KeyFailuresPerMinute"] = "1000",
         ["Logging:LogLevel:Default"] = "Debug",
         ["Logging:LogLevel:Microsoft.AspNetCore"] = "Debug"
     };
