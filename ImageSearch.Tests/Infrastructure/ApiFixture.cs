@@ -41,6 +41,11 @@ public class ApiFixture : IAsyncLifetime
 
     public byte[] SeedImage { get; private set; } = [];
 
+    /// <summary>Services to replace in the API (a fake clock, say).</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
+    }
+
     /// <summary>Settings on top of the fixture's own (connection string, image root, API key).</summary>
     protected virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>();
 
@@ -72,7 +77,7 @@ public class ApiFixture : IAsyncLifetime
             settings[name] = value;
         }
 
-        Factory = new ApiFactory(settings);
+        Factory = new ApiFactory(settings, ConfigureServices);
         await SeedAsync();
     }
 
@@ -122,7 +127,8 @@ public class ApiFixture : IAsyncLifetime
 }
 
 /// <summary>The API's Program, with the fixture's settings, the log collected, and the client address from <see cref="ApiFixture.PeerHeader"/>.</summary>
-public sealed class ApiFactory(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<SearchOptions>
+public sealed class ApiFactory(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection> configureServices)
+    : WebApplicationFactory<SearchOptions>
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -134,6 +140,7 @@ public sealed class ApiFactory(IReadOnlyDictionary<string, string?> settings) : 
         builder.ConfigureLogging(logging => logging.AddFakeLogging());
         // First of all startup filters, so the peer is set before any middleware (forwarded headers too) reads it.
         builder.ConfigureServices(services => services.Insert(0, ServiceDescriptor.Singleton<IStartupFilter, TestPeerStartupFilter>()));
+        builder.ConfigureServices(configureServices);
     }
 
     private sealed class TestPeerStartupFilter : IStartupFilter
