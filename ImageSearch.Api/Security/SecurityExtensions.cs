@@ -87,6 +87,9 @@ internal static class SecurityExtensions
         builder.Services.AddOptions<JsonOptions>().Configure<IOptions<RequestLimitsOptions>>((json, limits) =>
             json.SerializerOptions.MaxDepth = limits.Value.MaxJsonDepth);
 
+        // Before the framework's writer, which declines clients that do not accept JSON.
+        builder.Services.Insert(0, ServiceDescriptor.Singleton<IProblemDetailsWriter, ProblemJsonWriter>());
+
         // Throwing (rather than a bare 400, the default outside Development) lets the handler below say what was wrong.
         builder.Services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();

@@ -44,7 +44,7 @@ public sealed class UnlimitedApiFixture : ApiFixture
         ["RateLimiting:SearchPerMinute"] = "1000000",
         ["RateLimiting:EnqueuePerMinute"] = "1000000",
         ["RateLimiting:ImagesPerMinute"] = "1000000",
-        ["RateLimiting:KeyFailuresPerMinute"] = "1000000",
-        ["ImageLoader:RemoteImagesEnabled"] = "true"
+        ["RateLimiting:KeyFailuresPerMinute"] = "1000000"
+        // Remote images stay off (the default): a URL that cannot be fetched is the upstream's failure (502), not the API's.
     };
 }
