@@ -41,6 +41,19 @@ public static class SearchApi
             return problem;
         }
 
+        // An upload whose header alone is over the limits is refused before it waits for an embedding slot.
+        if (image!.Head is { } head)
+        {
+            try
+            {
+                services.Decoder.RefuseIfTooLarge(await head(cancellationToken));
+            }
+            catch (ImageLoadException error)
+            {
+                return ImageProblems.From(error, image.Field);
+            }
+        }
+
         float[] vector;
         // The costly part (reading, decoding, inference) runs under the limit; the upload waits on disk, not in memory.
         using (var permit = await services.Limiter.AcquireAsync(cancellationToken))
@@ -67,8 +80,13 @@ public static class SearchApi
         return TypedResults.Ok(SearchResponse.From(model, hits, services.Links));
     }
 
-    /// <summary>The query image, read only once a permit is held; <see cref="Field"/> names where it came from.</summary>
-    private sealed record QueryImage(string Field, Func<CancellationToken, Task<ImageSource>> Source);
+    /// <summary>
+    /// The query image, read only once a permit is held; <see cref="Field"/> names where it came from, <see cref="Head"/>
+    /// reads an upload's first bytes (its header) without holding the whole of it.
+    /// </summary>
+    private sealed record QueryImage(string Field, Func<CancellationToken, Task<ImageSource>> Source, Func<CancellationToken, Task<byte[]>>? Head = null);
+
+    private const int HeadBytes = 64 * 1024;
 
     private static async Task<(QueryImage?, ProblemHttpResult?)> ReadImageAsync(
         HttpRequest request, SearchOptions options, CancellationToken cancellationToken)
@@ -127,6 +145,12 @@ public static class SearchApi
             await using var stream = file.OpenReadStream();
             await stream.ReadExactlyAsync(content, token);
             return new ImageSource.Bytes(content);
+        }, async token =>
+        {
+            var head = new byte[Math.Min(file.Length, HeadBytes)];
+            await using var stream = file.OpenReadStream();
+            await stream.ReadExactlyAsync(head, token);
+            return head;
         }), null);
     }
 

@@ -6,7 +6,7 @@ namespace ImageSearch.Api.Apis;
 
 /// <summary>What the search and product endpoints need, bound with [AsParameters].</summary>
 public sealed class SearchServices(
-    IImageEmbedder embedder, IVectorStore store, IOptions<SearchOptions> options, EmbeddingLimiter limiter, ImageLinks links)
+    IImageEmbedder embedder, IVectorStore store, IOptions<SearchOptions> options, EmbeddingLimiter limiter, ImageLinks links, ImageDecoder decoder)
 {
     public IImageEmbedder Embedder { get; } = embedder;
 
@@ -17,4 +17,6 @@ public sealed class SearchServices(
     public EmbeddingLimiter Limiter { get; } = limiter;
 
     public ImageLinks Links { get; } = links;
+
+    public ImageDecoder Decoder { get; } = decoder;
 }

@@ -28,6 +28,22 @@ public sealed class ImageDecoder
         }
     }
 
+    /// <summary>
+    /// Refuses an image whose header alone shows it is over the limits, from the first bytes of the file (the header
+    /// of PNG, GIF, BMP and WebP is at the start; JPEG's after its metadata). Cheap: no pixel is decoded, so a caller
+    /// can refuse before it queues for the costly work. Says nothing of an image whose header it cannot read.
+    /// </summary>
+    /// <exception cref="ImageLoadException">TooLarge, when the header declares too many pixels.</exception>
+    public void RefuseIfTooLarge(ReadOnlySpan<byte> head)
+    {
+        using var data = SKData.CreateCopy(head);
+        using var codec = SKCodec.Create(new SKMemoryStream(data), out _);
+        if (codec is not null && SupportedFormats.Contains(codec.EncodedFormat) && codec.Info.Width > 0 && codec.Info.Height > 0)
+        {
+            CheckPixels(codec, head, headOnly: true);
+        }
+    }
+
     /// <summary>Decodes <paramref name="encoded"/> so that its shorter side is at least <paramref name="minShortSide"/> pixels where the image has them.</summary>
     public DecodedImage Decode(ReadOnlySpan<byte> encoded, int minShortSide)
     {
@@ -58,19 +74,7 @@ public sealed class ImageDecoder
             throw new ImageLoadException(ImageErrorKind.NotAnImage, "The image has no pixels.");
         }
 
-        if ((long)info.Width * info.Height > _maxPixels)
-        {
-            throw new ImageLoadException(ImageErrorKind.TooLarge,
-                $"The image is {info.Width}x{info.Height} ({(long)info.Width * info.Height} pixels), more than ImageLoader:MaxPixels ({_maxPixels}).");
-        }
-
-        var pixels = (long)info.Width * info.Height;
-        if (pixels > _maxFullDecodePixels && !DecodesDownscaled(codec.EncodedFormat, encoded))
-        {
-            throw new ImageLoadException(ImageErrorKind.TooLarge,
-                $"The image is {info.Width}x{info.Height} ({pixels} pixels); a {FormatName(codec.EncodedFormat, encoded)} image is decoded " +
-                $"whole, so at most ImageLoader:MaxFullDecodePixels ({_maxFullDecodePixels}) are accepted. Send it smaller, or as a JPEG.");
-        }
+        CheckPixels(codec, encoded, headOnly: false);
 
         var size = ScaledSize(codec, minShortSide);
         var target = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Premul, SKColorSpace.CreateSrgb());
@@ -91,6 +95,25 @@ public sealed class ImageDecoder
         }
 
         return new DecodedImage(bitmap, codec.EncodedOrigin, codec.EncodedFormat, new SKSizeI(info.Width, info.Height));
+    }
+
+    private void CheckPixels(SKCodec codec, ReadOnlySpan<byte> encoded, bool headOnly)
+    {
+        var info = codec.Info;
+        var pixels = (long)info.Width * info.Height;
+        if (pixels > _maxPixels)
+        {
+            throw new ImageLoadException(ImageErrorKind.TooLarge,
+                $"The image is {info.Width}x{info.Height} ({pixels} pixels), more than ImageLoader:MaxPixels ({_maxPixels}).");
+        }
+
+        // From the head alone a WebP's image chunk may not be in sight yet (after a large colour profile, say).
+        if (pixels > _maxFullDecodePixels && !DecodesDownscaled(codec.EncodedFormat, encoded) && !(headOnly && codec.EncodedFormat == SKEncodedImageFormat.Webp))
+        {
+            throw new ImageLoadException(ImageErrorKind.TooLarge,
+                $"The image is {info.Width}x{info.Height} ({pixels} pixels); a {FormatName(codec.EncodedFormat, encoded)} image is decoded " +
+                $"whole, so at most ImageLoader:MaxFullDecodePixels ({_maxFullDecodePixels}) are accepted. Send it smaller, or as a JPEG.");
+        }
     }
 
     /// <summary>Whether the codec decodes this image downscaled without holding it whole: JPEG, and WebP unless lossless.</summary>
