@@ -7,6 +7,8 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 
+// First, so that everything after it sees the client's address (from trusted proxies only).
+app.UseForwardedHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseDefaultFiles();

@@ -19,4 +19,16 @@ public sealed class SearchOptions
     /// <summary>The largest image a search may upload.</summary>
     [Range(1, 100 * 1024 * 1024)]
     public long MaxUploadBytes { get; set; } = 20 * 1024 * 1024;
+
+    /// <summary>Searches that read, decode and embed an image at the same time (one per core keeps inference fast).</summary>
+    [Range(1, 64)]
+    public int MaxConcurrentEmbeddings { get; set; } = 2;
+
+    /// <summary>Searches that may wait for an embedding slot; past these, a search is answered 503 at once.</summary>
+    [Range(0, 1000)]
+    public int EmbeddingQueueLimit { get; set; } = 4;
+
+    /// <summary>How long a search waits for an embedding slot before it is answered 503 with Retry-After.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan EmbeddingQueueTimeout { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -12,6 +12,7 @@ public static class Extensions
     private const string LocalRedisServerSetting = "LocalRedisServer";
     private const string LocalDataPathSetting = "LocalDataPath";
     private const string ImageRootSetting = "ImageRoot";
+    private const string TrustedProxyNetworksSetting = "TrustedProxyNetworks";
 
     private const string QdrantImage = "qdrant/qdrant";
     private const string QdrantTag = "v1.15.5";
@@ -102,6 +103,24 @@ public static class Extensions
             : Path.Combine(builder.GetLocalDataPath(), "images");
         Directory.CreateDirectory(imageRoot);
         return service.WithEnvironment("ImageLoader__ImageRoot", imageRoot);
+    }
+
+    /// <summary>
+    /// Forwarded headers are believed only from the networks named in <c>TrustedProxyNetworks</c> (comma-separated
+    /// CIDRs, such as the ingress's subnet). Aspire's publisher turns ASPNETCORE_FORWARDEDHEADERS_ENABLED on, which would
+    /// believe any client's X-Forwarded-For and so let it choose the address its rate limits count; it is turned off.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithTrustedProxies(this IResourceBuilder<ProjectResource> service)
+    {
+        service.WithEnvironment("ASPNETCORE_FORWARDEDHEADERS_ENABLED", "false");
+        var networks = (service.ApplicationBuilder.Configuration[TrustedProxyNetworksSetting] ?? "")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        for (var i = 0; i < networks.Length; i++)
+        {
+            service.WithEnvironment($"ForwardedHeaders__KnownNetworks__{i}", networks[i]);
+        }
+
+        return service;
     }
 
     /// <summary>The key that mutating API calls need (X-Api-Key), generated once and kept in user secrets.</summary>

@@ -9,6 +9,7 @@ var api = builder.AddProject<Projects.ImageSearch_Api>("api")
     .WithReference(redis).WaitFor(redis)
     .WithEnvironment("ApiKey__Key", apiKey)
     .WithImageRoot()
+    .WithTrustedProxies()
     .WithHttpHealthCheck("/health");
 
 var worker = builder.AddProject<Projects.ImageSearch_Worker>("worker")

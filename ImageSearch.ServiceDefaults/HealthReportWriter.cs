@@ -6,7 +6,9 @@ namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
 /// Writes the overall status as plain text, as probes and scripts expect, or, to a client that accepts JSON, each
-/// check's status and description too, so an operator sees which part is down.
+/// check's status, so an operator sees which part is down. A failing check's description and exception (which may
+/// name hosts, addresses or paths) stay in the service's log, written by the health check service; healthy checks
+/// keep their description.
 /// </summary>
 public static class HealthReportWriter
 {
@@ -29,7 +31,11 @@ public static class HealthReportWriter
         {
             json.WriteStartObject(name);
             json.WriteString("status", entry.Status.ToString());
-            json.WriteString("description", entry.Description);
+            if (entry.Status == HealthStatus.Healthy)
+            {
+                json.WriteString("description", entry.Description);
+            }
+
             json.WriteNumber("duration_ms", entry.Duration.TotalMilliseconds);
             json.WriteEndObject();
         }

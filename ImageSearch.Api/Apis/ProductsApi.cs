@@ -30,22 +30,32 @@ public static class ProductsApi
     public static async Task<Results<Ok<ProductResponse>, ProblemHttpResult>> GetProduct(
         string productId, [AsParameters] SearchServices services, CancellationToken cancellationToken)
     {
+        if (InvalidProductId(productId) is { } invalid)
+        {
+            return invalid;
+        }
+
         var point = await services.Store.GetAsync(productId, cancellationToken);
         return point is null
             ? NotIndexed(productId)
-            : TypedResults.Ok(ProductResponse.From(point.Payload));
+            : TypedResults.Ok(ProductResponse.From(point.Payload, services.Links));
     }
 
-    public static async Task<Results<Ok<SearchResponse>, ValidationProblem, ProblemHttpResult>> GetSimilarProducts(
+    public static async Task<Results<Ok<SearchResponse>, ProblemHttpResult>> GetSimilarProducts(
         string productId,
         [AsParameters] SearchParameters parameters,
         [AsParameters] SearchServices services,
         CancellationToken cancellationToken)
     {
+        if (InvalidProductId(productId) is { } invalid)
+        {
+            return invalid;
+        }
+
         var (options, errors) = parameters.Validate(services.Options.Value);
         if (errors is not null)
         {
-            return TypedResults.ValidationProblem(errors);
+            return Problems.Invalid("Invalid search", errors);
         }
 
         var point = await services.Store.GetAsync(productId, cancellationToken);
@@ -57,19 +67,26 @@ public static class ProductsApi
         // Compare within the product's own model: vectors of two models are not comparable.
         var model = point.Payload.ModelKey;
         var hits = await services.Store.SearchAsync(options!.ToQuery(point.Vector, model, excludeProductId: productId), cancellationToken);
-        return TypedResults.Ok(SearchResponse.From(model, hits));
+        return TypedResults.Ok(SearchResponse.From(model, hits, services.Links));
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteProduct(
         string productId, [AsParameters] SearchServices services, CancellationToken cancellationToken)
     {
+        if (InvalidProductId(productId) is { } invalid)
+        {
+            return invalid;
+        }
+
         return await services.Store.DeleteAsync(productId, cancellationToken)
             ? TypedResults.NoContent()
             : NotIndexed(productId);
     }
 
-    private static ProblemHttpResult NotIndexed(string productId) => TypedResults.Problem(
-        title: "Product not indexed",
-        detail: $"No product '{productId}' is in the index.",
-        statusCode: StatusCodes.Status404NotFound);
+    // The rule enqueue applies: an id it would refuse was never indexed, and must not reach the store.
+    private static ProblemHttpResult? InvalidProductId(string productId) =>
+        ProductIdRule.Check(productId) is { } error ? Problems.Invalid("Invalid product id", "product_id", error) : null;
+
+    private static ProblemHttpResult NotIndexed(string productId) => Problems.Of(StatusCodes.Status404NotFound,
+        "Product not indexed", $"No product '{InputRules.Shorten(productId)}' is in the index.", "product_id");
 }

@@ -6,6 +6,9 @@ public static class QueueApi
 {
     private const int MaxBatchSize = 1000;
 
+    /// <summary>Dead letters per page: each is a whole task record with its history.</summary>
+    private const int MaxDeadLettersPage = 100;
+
     private static readonly Dictionary<string, FlushScope> FlushScopes = new(StringComparer.OrdinalIgnoreCase)
     {
         ["pending"] = FlushScope.Pending,
@@ -22,7 +25,7 @@ public static class QueueApi
         api.MapPost("/enqueue", Enqueue)
             .WithName("EnqueueTask")
             .WithSummary("Queue one image for indexing")
-            .WithDescription("Give product_id and exactly one of image_path (relative to the image root) or image_url. " +
+            .WithDescription("Give product_id and exactly one of image_path (relative to the image root; a leading '/' is the root) or image_url. " +
                 "metadata is a flat object of strings, numbers and booleans. With deduplicate, a task still waiting " +
                 "or processing for the same product and image is returned instead of a new one.")
             .RequireApiKey()
@@ -61,7 +64,8 @@ public static class QueueApi
 
         reads.MapGet("/dead", ListDead)
             .WithName("ListDeadLetters")
-            .WithSummary("Tasks that failed for good, oldest first");
+            .WithSummary("Tasks that failed for good, oldest first")
+            .WithDescription($"offset (0 or more) and limit (1 to {TaskQueue.MaxPageSize}, default 50).");
 
         api.MapPost("/dead/{taskId}/requeue", RequeueDead)
             .WithName("RequeueDeadLetter")
@@ -79,10 +83,10 @@ public static class QueueApi
     public static async Task<Results<Ok<EnqueueResponse>, ProblemHttpResult>> Enqueue(
         EnqueueRequest request, [AsParameters] QueueServices services)
     {
-        var (task, error) = request.ToNewTask(services.ImageLoader.Value.AllowPrivateNetworks);
+        var (task, field, error) = request.ToNewTask(services.ImageLoader.Value.AllowPrivateNetworks);
         if (task is null)
         {
-            return BadRequest("Invalid task", error!);
+            return Problems.Invalid("Invalid task", field!, error!);
         }
 
         return TypedResults.Ok(ToResponse(await services.Queue.EnqueueAsync(task)));
@@ -93,16 +97,21 @@ public static class QueueApi
     {
         if (request.Tasks is not { Count: > 0 and <= MaxBatchSize } requests)
         {
-            return BadRequest("Invalid batch", $"tasks must hold between 1 and {MaxBatchSize} tasks.");
+            return Problems.Invalid("Invalid batch", "tasks", $"tasks must hold between 1 and {MaxBatchSize} tasks.");
         }
 
         var tasks = new List<NewTask>(requests.Count);
         for (var i = 0; i < requests.Count; i++)
         {
-            var (task, error) = requests[i].ToNewTask(services.ImageLoader.Value.AllowPrivateNetworks);
+            if (requests[i] is null)
+            {
+                return Problems.Invalid("Invalid task", $"tasks[{i}]", "A task must be a JSON object.");
+            }
+
+            var (task, field, error) = requests[i].ToNewTask(services.ImageLoader.Value.AllowPrivateNetworks);
             if (task is null)
             {
-                return BadRequest("Invalid task", $"tasks[{i}]: {error}");
+                return Problems.Invalid("Invalid task", $"tasks[{i}].{field}", error!);
             }
 
             tasks.Add(task);
@@ -112,10 +121,17 @@ public static class QueueApi
         return TypedResults.Ok(new EnqueueBatchResponse(results.Select(ToResponse).ToList(), results[^1].QueueLength));
     }
 
-    public static async Task<Results<Ok<TaskRecord>, ProblemHttpResult>> GetStatus(string taskId, [AsParameters] QueueServices services) =>
-        await services.Queue.GetAsync(taskId) is { } record
-            ? TypedResults.Ok(record)
+    public static async Task<Results<Ok<TaskResponse>, ProblemHttpResult>> GetStatus(string taskId, [AsParameters] QueueServices services)
+    {
+        if (InvalidTaskId(taskId) is { } invalid)
+        {
+            return invalid;
+        }
+
+        return await services.Queue.GetAsync(taskId) is { } record
+            ? TypedResults.Ok(TaskResponse.From(record))
             : UnknownTask(taskId);
+    }
 
     public static async Task<Ok<QueueStatsResponse>> GetStats([AsParameters] QueueServices services)
     {
@@ -150,7 +166,7 @@ public static class QueueApi
         {
             if (!FlushScopes.TryGetValue(part, out var extra))
             {
-                return BadRequest("Invalid flush scope", $"include takes pending, delayed, dead or all, not '{part}'.");
+                return Problems.Invalid("Invalid flush scope", "include", $"include takes pending, delayed, dead or all, not '{InputRules.Shorten(part)}'.");
             }
 
             scope |= extra;
@@ -163,32 +179,55 @@ public static class QueueApi
     public static async Task<Results<Ok<DeadLettersResponse>, ProblemHttpResult>> ListDead(
         [AsParameters] QueueServices services, int offset = 0, int limit = 50)
     {
-        if (offset < 0 || limit is < 1 or > TaskQueue.MaxPageSize)
+        var errors = new Dictionary<string, string[]>();
+        if (offset is < 0 or > 1_000_000)
         {
-            return BadRequest("Invalid page", $"offset must be 0 or more and limit between 1 and {TaskQueue.MaxPageSize}.");
+            errors["offset"] = ["offset must be between 0 and 1000000."];
+        }
+
+        if (limit is < 1 or > TaskQueue.MaxPageSize)
+        {
+            errors["limit"] = [$"limit must be between 1 and {TaskQueue.MaxPageSize}."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.Invalid("Invalid page", errors);
         }
 
         var items = await services.Queue.ListDeadAsync(offset, limit);
-        return TypedResults.Ok(new DeadLettersResponse(await services.Queue.CountDeadAsync(), offset, items));
+        return TypedResults.Ok(new DeadLettersResponse(await services.Queue.CountDeadAsync(), offset, items.Select(TaskResponse.From).ToList()));
     }
 
     public static async Task<Results<Ok<TaskActionResponse>, ProblemHttpResult>> RequeueDead(
-        string taskId, [AsParameters] QueueServices services) =>
-        await services.Queue.RequeueDeadAsync(taskId)
+        string taskId, [AsParameters] QueueServices services)
+    {
+        if (InvalidTaskId(taskId) is { } invalid)
+        {
+            return invalid;
+        }
+
+        return await services.Queue.RequeueDeadAsync(taskId)
             ? TypedResults.Ok(new TaskActionResponse(taskId, TaskStatuses.Pending, "Queued again with its attempts reset."))
-            : Problem("Not a dead letter", $"Task '{taskId}' is not in the dead-letter list.", StatusCodes.Status404NotFound);
+            : Problems.Of(StatusCodes.Status404NotFound, "Not a dead letter", $"Task '{taskId}' is not in the dead-letter list.", "task_id");
+    }
 
     public static async Task<Results<Ok<TaskActionResponse>, ProblemHttpResult>> Cancel(
         string taskId, [AsParameters] QueueServices services)
     {
+        if (InvalidTaskId(taskId) is { } invalid)
+        {
+            return invalid;
+        }
+
         if (await services.Queue.CancelAsync(taskId))
         {
             return TypedResults.Ok(new TaskActionResponse(taskId, TaskStatuses.Cancelled, "Cancelled before it started."));
         }
 
         return await services.Queue.GetAsync(taskId) is { } record
-            ? Problem("Task cannot be cancelled",
-                $"Task '{taskId}' is {record.Status}; only pending or delayed tasks can be cancelled.", StatusCodes.Status409Conflict)
+            ? Problems.Of(StatusCodes.Status409Conflict, "Task cannot be cancelled",
+                $"Task '{taskId}' is {record.Status}; only pending or delayed tasks can be cancelled.", "task_id")
             : UnknownTask(taskId);
     }
 
@@ -199,13 +238,10 @@ public static class QueueApi
         result.QueueLength,
         result.Duplicate);
 
-    private static ProblemHttpResult UnknownTask(string taskId) =>
-        Problem("Unknown task", $"No task '{taskId}' (it never existed, or its record expired).", StatusCodes.Status404NotFound);
+    // An id of other characters (':', '/', spaces) never names a task; refused before it can name another Redis key.
+    private static ProblemHttpResult? InvalidTaskId(string taskId) =>
+        InputRules.CheckTaskId(taskId) is { } error ? Problems.Invalid("Invalid task id", "task_id", error) : null;
 
-    private static ProblemHttpResult BadRequest(string title, string detail) =>
-        Problem(title, detail, StatusCodes.Status400BadRequest);
-
-    // TypedResults.Problem, unlike BadRequest<ProblemDetails>, answers with application/problem+json.
-    private static ProblemHttpResult Problem(string title, string detail, int status) =>
-        TypedResults.Problem(title: title, detail: detail, statusCode: status);
+    private static ProblemHttpResult UnknownTask(string taskId) => Problems.Of(StatusCodes.Status404NotFound,
+        "Unknown task", $"No task '{taskId}' (it never existed, or its record expired).", "task_id");
 }

@@ -12,7 +12,8 @@ public static class SearchApi
             .WithName("Search")
             .WithSummary("Find the products whose images look most like the given one")
             .WithDescription("Send the image as multipart/form-data (field 'image'), or JSON {image_path} or {image_url}. " +
-                "Query: limit, offset, min_score, category, filter=field:value (repeatable).")
+                "Query: limit, offset, min_score, category, filter=field:value (repeatable). " +
+                "When every embedding slot is busy, answers 503 with Retry-After.")
             // One Accepts: each call replaces the content types the endpoint is matched on.
             .Accepts<SearchByReferenceRequest>("application/json", "multipart/form-data")
             .DisableAntiforgery()
@@ -22,7 +23,7 @@ public static class SearchApi
         return app;
     }
 
-    public static async Task<Results<Ok<SearchResponse>, ValidationProblem, ProblemHttpResult>> Search(
+    public static async Task<Results<Ok<SearchResponse>, ProblemHttpResult>> Search(
         HttpRequest request,
         [AsParameters] SearchParameters parameters,
         [AsParameters] SearchServices services,
@@ -31,31 +32,63 @@ public static class SearchApi
         var (options, errors) = parameters.Validate(services.Options.Value);
         if (errors is not null)
         {
-            return TypedResults.ValidationProblem(errors);
+            return Problems.Invalid("Invalid search", errors);
         }
 
-        var (source, problem) = await ReadImageSourceAsync(request, services.Options.Value, cancellationToken);
+        var (image, problem) = await ReadImageAsync(request, services.Options.Value, cancellationToken);
         if (problem is not null)
         {
             return problem;
         }
 
-        float[] vector;
-        try
+        // An upload whose header alone is over the limits is refused before it waits for an embedding slot.
+        if (image!.Head is { } head)
         {
-            vector = await services.Embedder.EmbedAsync(source!, cancellationToken);
+            try
+            {
+                services.Decoder.RefuseIfTooLarge(await head(cancellationToken));
+            }
+            catch (ImageLoadException error)
+            {
+                return ImageProblems.From(error, image.Field);
+            }
         }
-        catch (ImageLoadException error)
+
+        float[] vector;
+        // The costly part (reading, decoding, inference) runs under the limit; the upload waits on disk, not in memory.
+        using (var permit = await services.Limiter.AcquireAsync(cancellationToken))
         {
-            return ImageProblems.From(error);
+            if (permit is null)
+            {
+                request.HttpContext.Response.Headers.RetryAfter = "1";
+                return Problems.Of(StatusCodes.Status503ServiceUnavailable, "Busy",
+                    "Every embedding slot is taken and the wait ran out; retry after 1 s.");
+            }
+
+            try
+            {
+                vector = await services.Embedder.EmbedAsync(await image!.Source(cancellationToken), cancellationToken);
+            }
+            catch (ImageLoadException error)
+            {
+                return ImageProblems.From(error, image!.Field);
+            }
         }
 
         var model = services.Embedder.Model.Key;
         var hits = await services.Store.SearchAsync(options!.ToQuery(vector, model), cancellationToken);
-        return TypedResults.Ok(SearchResponse.From(model, hits));
+        return TypedResults.Ok(SearchResponse.From(model, hits, services.Links));
     }
 
-    private static async Task<(ImageSource?, ProblemHttpResult?)> ReadImageSourceAsync(
+    /// <summary>
+    /// The query image, read only once a permit is held; <see cref="Field"/> names where it came from, <see cref="Head"/>
+    /// reads an upload's first bytes (its header) without holding the whole of it.
+    /// </summary>
+    private sealed record QueryImage(string Field, Func<CancellationToken, Task<ImageSource>> Source, Func<CancellationToken, Task<byte[]>>? Head = null);
+
+    private const int HeadBytes = 64 * 1024;
+
+    private static async Task<(QueryImage?, ProblemHttpResult?)> ReadImageAsync(
         HttpRequest request, SearchOptions options, CancellationToken cancellationToken)
     {
         if (request.HasFormContentType)
@@ -68,13 +101,11 @@ public static class SearchApi
             return await ReadReferenceAsync(request, cancellationToken);
         }
 
-        return (null, TypedResults.Problem(
-            title: "Unsupported content type",
-            detail: "Send multipart/form-data with the image in the 'image' field, or JSON with image_path or image_url.",
-            statusCode: StatusCodes.Status415UnsupportedMediaType));
+        return (null, Problems.Of(StatusCodes.Status415UnsupportedMediaType, "Unsupported content type",
+            "Send multipart/form-data with the image in the 'image' field, or JSON with image_path or image_url."));
     }
 
-    private static async Task<(ImageSource?, ProblemHttpResult?)> ReadUploadAsync(
+    private static async Task<(QueryImage?, ProblemHttpResult?)> ReadUploadAsync(
         HttpRequest request, SearchOptions options, CancellationToken cancellationToken)
     {
         IFormCollection form;
@@ -82,45 +113,48 @@ public static class SearchApi
         {
             form = await request.ReadFormAsync(cancellationToken);
         }
-        catch (Exception error) when (error is InvalidDataException or BadHttpRequestException)
+        catch (Exception error) when (error is InvalidDataException or BadHttpRequestException or IOException)
         {
             var tooLarge = error is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge }
                 || error.Message.Contains("limit", StringComparison.OrdinalIgnoreCase);
-            return (null, TypedResults.Problem(
-                title: tooLarge ? "Upload too large" : "Malformed form",
-                detail: tooLarge ? $"The upload may be at most {options.MaxUploadBytes} bytes." : error.Message,
-                statusCode: tooLarge ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest));
+            return (null, tooLarge
+                ? Problems.Of(StatusCodes.Status413PayloadTooLarge, "Upload too large", $"The upload may be at most {options.MaxUploadBytes} bytes.", "image")
+                : Problems.Of(StatusCodes.Status400BadRequest, "Malformed form", "The multipart form could not be read.", "image"));
         }
 
         var file = form.Files.GetFile("image") ?? form.Files.FirstOrDefault();
         if (file is null)
         {
-            return (null, BadRequest("No image", "The form has no file: send the image in the 'image' field."));
+            return (null, Problems.Invalid("No image", "image", "The form has no file: send the image in the 'image' field."));
         }
 
         if (file.Length == 0)
         {
-            return (null, BadRequest("Empty upload", $"The uploaded file '{file.FileName}' is empty."));
+            return (null, Problems.Invalid("Empty upload", "image", "The uploaded file is empty."));
         }
 
         if (file.Length > options.MaxUploadBytes)
         {
-            return (null, TypedResults.Problem(
-                title: "Upload too large",
-                detail: $"The upload is {file.Length} bytes; at most {options.MaxUploadBytes} are accepted.",
-                statusCode: StatusCodes.Status413PayloadTooLarge));
+            return (null, Problems.Of(StatusCodes.Status413PayloadTooLarge, "Upload too large",
+                $"The upload is {file.Length} bytes; at most {options.MaxUploadBytes} are accepted.", "image"));
         }
 
-        var content = new byte[file.Length];
-        await using (var stream = file.OpenReadStream())
+        return (new QueryImage("image", async token =>
         {
-            await stream.ReadExactlyAsync(content, cancellationToken);
-        }
-
-        return (new ImageSource.Bytes(content), null);
+            var content = new byte[file.Length];
+            await using var stream = file.OpenReadStream();
+            await stream.ReadExactlyAsync(content, token);
+            return new ImageSource.Bytes(content);
+        }, async token =>
+        {
+            var head = new byte[Math.Min(file.Length, HeadBytes)];
+            await using var stream = file.OpenReadStream();
+            await stream.ReadExactlyAsync(head, token);
+            return head;
+        }), null);
     }
 
-    private static async Task<(ImageSource?, ProblemHttpResult?)> ReadReferenceAsync(
+    private static async Task<(QueryImage?, ProblemHttpResult?)> ReadReferenceAsync(
         HttpRequest request, CancellationToken cancellationToken)
     {
         SearchByReferenceRequest? reference;
@@ -130,20 +164,26 @@ public static class SearchApi
         }
         catch (JsonException error)
         {
-            return (null, BadRequest("Malformed JSON", error.Message));
+            return (null, Problems.Of(StatusCodes.Status400BadRequest, "Malformed JSON",
+                $"The body is not valid JSON for this endpoint: {error.Message}"));
         }
 
-        return reference switch
+        switch (reference)
         {
-            { ImagePath: { Length: > 0 } path, ImageUrl: null or "" } => (new ImageSource.File(path), null),
-            { ImageUrl: { Length: > 0 } url, ImagePath: null or "" } =>
-                Uri.TryCreate(url, UriKind.Absolute, out var address)
-                    ? (new ImageSource.Url(address), null)
-                    : (null, BadRequest("Invalid image_url", $"'{url}' is not an absolute URL.")),
-            _ => (null, BadRequest("No image", "Give exactly one of image_path or image_url."))
-        };
+            case { ImagePath: { Length: > 0 } path, ImageUrl: null or "" }:
+                // A leading '/' is the image root, as at enqueue.
+                var relative = ImageRoot.Normalize(path);
+                return ImageReferenceRules.CheckPath(relative) is { } pathError
+                    ? (null, Problems.Invalid("Invalid image_path", "image_path", pathError))
+                    : (Of("image_path", new ImageSource.File(relative)), null);
+            case { ImageUrl: { Length: > 0 } url, ImagePath: null or "" }:
+                return url.Length <= 2048 && Uri.TryCreate(url, UriKind.Absolute, out var address)
+                    ? (Of("image_url", new ImageSource.Url(address)), null)
+                    : (null, Problems.Invalid("Invalid image_url", "image_url", "image_url must be an absolute URL (at most 2048 characters)."));
+            default:
+                return (null, Problems.Invalid("No image", "image_path", "Give exactly one of image_path or image_url."));
+        }
     }
 
-    private static ProblemHttpResult BadRequest(string title, string detail) =>
-        TypedResults.Problem(title: title, detail: detail, statusCode: StatusCodes.Status400BadRequest);
+    private static QueryImage Of(string field, ImageSource source) => new(field, _ => Task.FromResult(source));
 }

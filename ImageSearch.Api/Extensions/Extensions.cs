@@ -1,7 +1,9 @@
 using System.Text.Json;
 using ImageSearch.Api.OpenApi;
 using ImageSearch.Api.Security;
+using ImageSearch.Api.Services;
 using ImageSearch.Indexing.Health;
+using StackExchange.Redis;
 
 namespace ImageSearch.Api.Extensions;
 
@@ -16,8 +18,9 @@ internal static class Extensions
             builder.Configuration["ConnectionStrings:redis"] ??= "127.0.0.1:1,abortConnect=false,connectTimeout=100";
         }
 
-        // Registers the multiplexer, its health check and its traces.
-        builder.AddRedisClient("redis");
+        // Registers the multiplexer, its health check and its traces. While Redis is unreachable a command fails at once
+        // (the client answers 503, Retry-After) instead of waiting in the backlog until it times out.
+        builder.AddRedisClient("redis", configureOptions: options => options.BacklogPolicy = BacklogPolicy.FailFast);
 
         builder.Services.AddProblemDetails();
         // The JSON contract of the service this replaces is snake_case.
@@ -37,6 +40,7 @@ internal static class Extensions
             .BindConfiguration(SearchOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddSingleton<EmbeddingLimiter>();
 
         builder.AddApiDescription();
     }

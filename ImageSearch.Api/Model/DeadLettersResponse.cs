@@ -1,3 +1,3 @@
 namespace ImageSearch.Api.Model;
 
-public sealed record DeadLettersResponse(long Total, int Offset, IReadOnlyList<TaskRecord> Items);
+public sealed record DeadLettersResponse(long Total, int Offset, IReadOnlyList<TaskResponse> Items);

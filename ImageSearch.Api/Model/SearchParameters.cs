@@ -1,13 +1,14 @@
-using System.Text.RegularExpressions;
+using ImageSearch.Api.Security;
 using Microsoft.AspNetCore.Mvc;
 
 namespace ImageSearch.Api.Model;
 
 /// <summary>
 /// Query options shared by every search: <c>?limit=10&amp;offset=0&amp;min_score=0.5&amp;category=shoes&amp;filter=color:red</c>.
-/// <c>category</c> and each <c>filter=field:value</c> are exact matches on metadata fields.
+/// <c>category</c> and each <c>filter=field:value</c> are exact matches on metadata fields (field names as
+/// <see cref="InputRules.CheckFieldName"/> allows: no dots).
 /// </summary>
-public sealed partial record SearchParameters(
+public sealed record SearchParameters(
     [FromQuery(Name = "limit")] int? Limit,
     [FromQuery(Name = "offset")] int? Offset,
     [FromQuery(Name = "min_score")] float? MinScore,
@@ -15,11 +16,10 @@ public sealed partial record SearchParameters(
     // Without [FromQuery], a POST would read a string[] from the body.
     [FromQuery(Name = "filter")] string[]? Filter)
 {
-    [GeneratedRegex("^[A-Za-z0-9_.-]{1,64}$")]
-    private static partial Regex FieldName();
+    private const int MaxFilters = 16;
 
     /// <summary>The filter as field → value, or the errors that stop the search.</summary>
-    public (VectorSearchQueryOptions? Options, Dictionary<string, string[]>? Errors) Validate(SearchOptions limits)
+    public (VectorSearchQueryOptions? Options, IReadOnlyDictionary<string, string[]>? Errors) Validate(SearchOptions limits)
     {
         var errors = new Dictionary<string, string[]>();
         var limit = Limit ?? limits.DefaultLimit;
@@ -42,19 +42,39 @@ public sealed partial record SearchParameters(
         var filter = new Dictionary<string, string>(StringComparer.Ordinal);
         if (!string.IsNullOrEmpty(Category))
         {
+            if (InputRules.CheckFieldValue(Category, "category") is { } categoryError)
+            {
+                errors["category"] = [categoryError];
+            }
+
             filter["category"] = Category;
+        }
+
+        var filterErrors = new List<string>();
+        if (Filter?.Length > MaxFilters)
+        {
+            filterErrors.Add($"At most {MaxFilters} filters may be given.");
         }
 
         foreach (var condition in Filter ?? [])
         {
-            if (condition.Split(':', 2) is [var field, var value] && FieldName().IsMatch(field) && value.Length > 0)
+            if (condition.Split(':', 2) is not [var field, var value])
             {
-                filter[field] = value;
+                filterErrors.Add($"'{InputRules.Shorten(condition)}' is not a filter: write field:value.");
+            }
+            else if ((InputRules.CheckFieldName(field, "filter field") ?? InputRules.CheckFieldValue(value, $"filter {InputRules.Shorten(field)}")) is { } error)
+            {
+                filterErrors.Add(error);
             }
             else
             {
-                errors["filter"] = [$"'{condition}' is not a filter: write field:value, the field in letters, digits, '_', '.' or '-'."];
+                filter[field] = value;
             }
+        }
+
+        if (filterErrors.Count > 0)
+        {
+            errors["filter"] = [.. filterErrors.Distinct().Take(MaxFilters)];
         }
 
         return errors.Count > 0

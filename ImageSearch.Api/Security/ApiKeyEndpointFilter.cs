@@ -4,31 +4,51 @@ using Microsoft.Extensions.Options;
 
 namespace ImageSearch.Api.Security;
 
-/// <summary>Lets a request through only with the right <c>X-Api-Key</c>; compares in constant time, never logs the key.</summary>
-internal sealed class ApiKeyEndpointFilter(IOptions<ApiKeyOptions> options, bool forReads) : IEndpointFilter
+/// <summary>
+/// Lets a request through only with the right <c>X-Api-Key</c>; compares in constant time, never logs the key, and
+/// refuses a client that sent too many wrong keys (<see cref="ApiKeyFailures"/>) without looking at its key.
+/// </summary>
+internal sealed class ApiKeyEndpointFilter(IOptions<ApiKeyOptions> options, ApiKeyFailures failures, bool forReads) : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        var settings = options.Value;
-        if (forReads && !settings.RequireForReads)
+        if (forReads && !options.Value.RequireForReads)
         {
             return await next(context);
         }
 
+        return Check(context.HttpContext, options.Value, failures) ?? await next(context);
+    }
+
+    /// <summary>Null when the request carries the right key; otherwise the refusal to send.</summary>
+    public static ProblemHttpResult? Check(HttpContext context, ApiKeyOptions settings, ApiKeyFailures failures)
+    {
         if (string.IsNullOrEmpty(settings.Key))
         {
             return Unauthorized("The server has no API key configured, so it accepts no changes.");
         }
 
-        var presented = context.HttpContext.Request.Headers[ApiKeyOptions.HeaderName].ToString();
+        var presented = context.Request.Headers[ApiKeyOptions.HeaderName].ToString();
         if (presented.Length == 0)
         {
             return Unauthorized($"Send the API key in the {ApiKeyOptions.HeaderName} header.");
         }
 
-        return Matches(presented, settings.Key)
-            ? await next(context)
-            : Unauthorized("The API key is not valid.");
+        var client = ClientPartition.Of(context);
+        if (!failures.MayTry(client))
+        {
+            context.Response.Headers.RetryAfter = "60";
+            return Problems.Of(StatusCodes.Status429TooManyRequests, "Too many requests",
+                "Too many wrong API keys from this client; retry after 60 s.");
+        }
+
+        if (Matches(presented, settings.Key))
+        {
+            return null;
+        }
+
+        failures.Record(client);
+        return Unauthorized("The API key is not valid.");
     }
 
     // FixedTimeEquals returns at once when lengths differ; comparing fixed-size hashes hides the key's length too.
@@ -36,5 +56,5 @@ internal sealed class ApiKeyEndpointFilter(IOptions<ApiKeyOptions> options, bool
         CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(presented)), SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
     private static ProblemHttpResult Unauthorized(string detail) =>
-        TypedResults.Problem(title: "Unauthorized", detail: detail, statusCode: StatusCodes.Status401Unauthorized);
+        Problems.Of(StatusCodes.Status401Unauthorized, "Unauthorized", detail, ApiKeyOptions.HeaderName);
 }

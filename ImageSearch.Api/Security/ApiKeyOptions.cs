@@ -10,6 +10,9 @@ public sealed class ApiKeyOptions
     /// <summary>The AppHost generates it as a secret parameter. Without one, mutating endpoints refuse every call.</summary>
     public string? Key { get; set; }
 
-    /// <summary>When set, reading endpoints (status, stats, search) need the key too.</summary>
+    /// <summary>When set, reading endpoints (status, stats, search, products, images) need the key too.</summary>
     public bool RequireForReads { get; set; }
+
+    /// <summary>How long a signed image link (handed out with search results when reads need the key) stays valid.</summary>
+    public TimeSpan ImageLinkLifetime { get; set; } = TimeSpan.FromMinutes(15);
 }

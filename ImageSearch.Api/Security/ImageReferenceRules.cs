@@ -17,9 +17,19 @@ public static partial class ImageReferenceRules
     [GeneratedRegex("^[A-Za-z]:")]
     private static partial Regex DriveOrScheme();
 
-    /// <summary>The reason a relative image path is refused, or null.</summary>
+    /// <summary>The reason a relative image path (its leading '/' already removed) is refused, or null.</summary>
     public static string? CheckPath(string path)
     {
+        if (path.Length == 0)
+        {
+            return "image_path names the image root, not a file.";
+        }
+
+        if (path.Length > 1024)
+        {
+            return "image_path may be at most 1024 characters long.";
+        }
+
         if (path.Any(char.IsControl))
         {
             return "image_path may not contain control characters (NUL, newline, ...).";
@@ -27,7 +37,7 @@ public static partial class ImageReferenceRules
 
         if (path[0] is '/' or '\\' || DriveOrScheme().IsMatch(path) || path.Contains("://", StringComparison.Ordinal))
         {
-            return "image_path must be relative to the image root (no leading '/', drive letter or URL scheme); URLs go in image_url.";
+            return "image_path must be relative to the image root (a leading '/' is the root; no '\\', drive letter or URL scheme); URLs go in image_url.";
         }
 
         if (path.Split('/', '\\').Contains(".."))
@@ -46,9 +56,9 @@ public static partial class ImageReferenceRules
     /// </summary>
     public static string? CheckUrl(string url, bool allowPrivateNetworks)
     {
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var address) || address.Scheme is not ("http" or "https"))
+        if (url.Length > 2048 || !Uri.TryCreate(url, UriKind.Absolute, out var address) || address.Scheme is not ("http" or "https"))
         {
-            return "image_url must be an absolute http or https URL.";
+            return "image_url must be an absolute http or https URL (at most 2048 characters).";
         }
 
         if (allowPrivateNetworks)
@@ -60,8 +70,7 @@ public static partial class ImageReferenceRules
         var isInternal = host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
             || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase)
             || (IPAddress.TryParse(host, out var literal) && NetworkAddressRules.IsInternal(literal));
-        return isInternal
-            ? $"image_url points at a loopback, link-local or private address ('{address.Host}'); set ImageLoader:AllowPrivateNetworks to allow it."
-            : null;
+        // The fetcher's words for every refused address, so neither tells which rule refused it.
+        return isInternal ? NetworkAddressRules.RefusedMessage : null;
     }
 }

@@ -40,8 +40,9 @@ async function getJson(path) {
 // --- Search ---
 let pickedFile = null;
 
-function imageUrlOf(imageRef) {
-  return /^https?:\/\//i.test(imageRef) ? imageRef : `images/${imageRef.split("/").map(encodeURIComponent).join("/")}`;
+// The API gives each result the address it serves the image at (signed when reads need the key); a URL is shown as it is.
+function imageUrlOf(result) {
+  return result.image_link ?? result.image_ref;
 }
 
 function showResults(response) {
@@ -49,7 +50,7 @@ function showResults(response) {
   list.replaceChildren(...response.results.map((result) => {
     const metadata = Object.entries(result.metadata ?? {}).map(([k, v]) => `${k}: ${v}`).join(" · ");
     return element("li", { "data-product-id": result.product_id },
-      element("img", { src: imageUrlOf(result.image_ref), alt: result.name ?? result.product_id, loading: "lazy" }),
+      element("img", { src: imageUrlOf(result), alt: result.name ?? result.product_id, loading: "lazy" }),
       element("div", { class: "caption" },
         element("span", { class: "score", title: "cosine similarity" }, result.score.toFixed(3)),
         element("strong", { class: "name" }, result.name ?? result.product_id),

@@ -24,6 +24,8 @@ public static class CentreCropResampler
         canvas.Translate(-cropX, -cropY);
         canvas.Scale(scale);
         canvas.Concat(ImageOrientation.ToUpright(image.Origin, image.Bitmap.Width, image.Bitmap.Height));
+        // Immutable, the image shares the bitmap's pixels instead of copying them (a copy of a large image costs as much again).
+        image.Bitmap.SetImmutable();
         using var source = SKImage.FromBitmap(image.Bitmap);
         canvas.DrawImage(source, 0, 0, Sampling);
         canvas.Flush();

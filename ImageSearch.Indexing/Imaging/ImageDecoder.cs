@@ -4,15 +4,45 @@ using SkiaSharp;
 namespace ImageSearch.Indexing.Imaging;
 
 /// <summary>
-/// Decodes JPEG, PNG, WebP, GIF (first frame) and BMP with SKCodec. The pixel count is checked before any pixel is
-/// decoded, and codecs that can (JPEG, WebP) decode large images downscaled, no smaller than the size asked for.
+/// Decodes JPEG, PNG, WebP, GIF and BMP with SKCodec, the first frame only of an animation. The pixel count is checked
+/// before any pixel is decoded: JPEG and lossy WebP decode large images downscaled, no smaller than the size asked for,
+/// within <see cref="ImageLoaderOptions.MaxPixels"/>; the other codecs hold the whole image in memory whatever size is
+/// asked for (Skia's GIF codec and libwebp's lossless decoder allocate it internally, PNG has no scanline decoder in
+/// this Skia), so they are refused past <see cref="ImageLoaderOptions.MaxFullDecodePixels"/>.
 /// </summary>
-public sealed class ImageDecoder(IOptions<ImageLoaderOptions> options)
+public sealed class ImageDecoder
 {
     private static readonly HashSet<SKEncodedImageFormat> SupportedFormats =
         [SKEncodedImageFormat.Jpeg, SKEncodedImageFormat.Png, SKEncodedImageFormat.Webp, SKEncodedImageFormat.Gif, SKEncodedImageFormat.Bmp];
 
-    private readonly long _maxPixels = options.Value.MaxPixels;
+    private readonly long _maxPixels;
+    private readonly long _maxFullDecodePixels;
+
+    public ImageDecoder(IOptions<ImageLoaderOptions> options)
+    {
+        _maxPixels = options.Value.MaxPixels;
+        _maxFullDecodePixels = options.Value.MaxFullDecodePixels;
+        if (_maxPixels <= 0 || _maxFullDecodePixels <= 0)
+        {
+            throw new InvalidOperationException("ImageLoader:MaxPixels and ImageLoader:MaxFullDecodePixels must be positive.");
+        }
+    }
+
+    /// <summary>
+    /// Refuses an image whose header alone shows it is over the limits, from the first bytes of the file (the header
+    /// of PNG, GIF, BMP and WebP is at the start; JPEG's after its metadata). Cheap: no pixel is decoded, so a caller
+    /// can refuse before it queues for the costly work. Says nothing of an image whose header it cannot read.
+    /// </summary>
+    /// <exception cref="ImageLoadException">TooLarge, when the header declares too many pixels.</exception>
+    public void RefuseIfTooLarge(ReadOnlySpan<byte> head)
+    {
+        using var data = SKData.CreateCopy(head);
+        using var codec = SKCodec.Create(new SKMemoryStream(data), out _);
+        if (codec is not null && SupportedFormats.Contains(codec.EncodedFormat) && codec.Info.Width > 0 && codec.Info.Height > 0)
+        {
+            CheckPixels(codec, head, headOnly: true);
+        }
+    }
 
     /// <summary>Decodes <paramref name="encoded"/> so that its shorter side is at least <paramref name="minShortSide"/> pixels where the image has them.</summary>
     public DecodedImage Decode(ReadOnlySpan<byte> encoded, int minShortSide)
@@ -44,11 +74,7 @@ public sealed class ImageDecoder(IOptions<ImageLoaderOptions> options)
             throw new ImageLoadException(ImageErrorKind.NotAnImage, "The image has no pixels.");
         }
 
-        if ((long)info.Width * info.Height > _maxPixels)
-        {
-            throw new ImageLoadException(ImageErrorKind.TooLarge,
-                $"The image is {info.Width}x{info.Height} ({(long)info.Width * info.Height} pixels), more than ImageLoader:MaxPixels ({_maxPixels}).");
-        }
+        CheckPixels(codec, encoded, headOnly: false);
 
         var size = ScaledSize(codec, minShortSide);
         var target = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Premul, SKColorSpace.CreateSrgb());
@@ -70,6 +96,36 @@ public sealed class ImageDecoder(IOptions<ImageLoaderOptions> options)
 
         return new DecodedImage(bitmap, codec.EncodedOrigin, codec.EncodedFormat, new SKSizeI(info.Width, info.Height));
     }
+
+    private void CheckPixels(SKCodec codec, ReadOnlySpan<byte> encoded, bool headOnly)
+    {
+        var info = codec.Info;
+        var pixels = (long)info.Width * info.Height;
+        if (pixels > _maxPixels)
+        {
+            throw new ImageLoadException(ImageErrorKind.TooLarge,
+                $"The image is {info.Width}x{info.Height} ({pixels} pixels), more than ImageLoader:MaxPixels ({_maxPixels}).");
+        }
+
+        // From the head alone a WebP's image chunk may not be in sight yet (after a large colour profile, say).
+        if (pixels > _maxFullDecodePixels && !DecodesDownscaled(codec.EncodedFormat, encoded) && !(headOnly && codec.EncodedFormat == SKEncodedImageFormat.Webp))
+        {
+            throw new ImageLoadException(ImageErrorKind.TooLarge,
+                $"The image is {info.Width}x{info.Height} ({pixels} pixels); a {FormatName(codec.EncodedFormat, encoded)} image is decoded " +
+                $"whole, so at most ImageLoader:MaxFullDecodePixels ({_maxFullDecodePixels}) are accepted. Send it smaller, or as a JPEG.");
+        }
+    }
+
+    /// <summary>Whether the codec decodes this image downscaled without holding it whole: JPEG, and WebP unless lossless.</summary>
+    private static bool DecodesDownscaled(SKEncodedImageFormat format, ReadOnlySpan<byte> encoded) => format switch
+    {
+        SKEncodedImageFormat.Jpeg => true,
+        SKEncodedImageFormat.Webp => !WebpHeader.IsLossless(encoded),
+        _ => false
+    };
+
+    private static string FormatName(SKEncodedImageFormat format, ReadOnlySpan<byte> encoded) =>
+        format == SKEncodedImageFormat.Webp ? "lossless WebP" : format.ToString().ToUpperInvariant();
 
     /// <summary>The smallest size the codec can decode to whose shorter side still reaches <paramref name="minShortSide"/>.</summary>
     private static SKSizeI ScaledSize(SKCodec codec, int minShortSide)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Options;
 using SkiaSharp;
 
 namespace ImageSearch.Indexing.Imaging;
@@ -7,8 +8,10 @@ namespace ImageSearch.Indexing.Imaging;
 /// Loads an image from any <see cref="ImageSource"/> and prepares the picture a model sees: read (file under the
 /// image root, URL, or bytes), decode, orient, resample and centre crop. Every failure is an <see cref="ImageLoadException"/>.
 /// </summary>
-public sealed class ImageLoader(ImageDecoder decoder, RemoteImageFetcher fetcher, ImageRoot root)
+public sealed class ImageLoader(ImageDecoder decoder, RemoteImageFetcher fetcher, ImageRoot root, IOptions<ImageLoaderOptions> options)
 {
+    private readonly long _maxFileBytes = options.Value.MaxFileBytes;
+
     public static readonly ActivitySource ActivitySource = new("ImageSearch.Imaging");
 
     /// <summary>The encoded bytes of the image.</summary>
@@ -21,22 +24,41 @@ public sealed class ImageLoader(ImageDecoder decoder, RemoteImageFetcher fetcher
             case ImageSource.Url url:
                 return await fetcher.FetchAsync(url.Address, cancellationToken);
             case ImageSource.File file:
-                var path = root.Resolve(file.RelativePath);
-                try
+                await using (var stream = root.OpenRead(file.RelativePath))
                 {
-                    return await File.ReadAllBytesAsync(path, cancellationToken);
-                }
-                catch (FileNotFoundException ex)
-                {
-                    throw new ImageLoadException(ImageErrorKind.NotFound, $"No image at '{file.RelativePath}' under the image root.", ex);
-                }
-                catch (UnauthorizedAccessException ex)
-                {
-                    throw new ImageLoadException(ImageErrorKind.NotFound, $"The image '{file.RelativePath}' cannot be read: {ex.Message}", ex);
+                    return await ReadCappedAsync(stream, file.RelativePath, cancellationToken);
                 }
             default:
                 throw new ArgumentException($"Unknown image source {source.GetType().Name}.", nameof(source));
         }
+    }
+
+    private async Task<byte[]> ReadCappedAsync(FileStream stream, string relativePath, CancellationToken cancellationToken)
+    {
+        // The length is read from the open file; a file that grows while it is read is still cut at the cap.
+        var length = stream.Length;
+        if (length > _maxFileBytes)
+        {
+            throw new ImageLoadException(ImageErrorKind.TooLarge,
+                $"The image '{relativePath}' is {length} bytes, more than ImageLoader:MaxFileBytes ({_maxFileBytes}).");
+        }
+
+        var content = new byte[length];
+        try
+        {
+            await stream.ReadExactlyAsync(content, cancellationToken);
+        }
+        catch (EndOfStreamException ex)
+        {
+            throw new ImageLoadException(ImageErrorKind.Truncated, $"The image '{relativePath}' shrank while it was read.", ex);
+        }
+
+        if (stream.ReadByte() >= 0)
+        {
+            throw new ImageLoadException(ImageErrorKind.TooLarge, $"The image '{relativePath}' grew while it was read.");
+        }
+
+        return content;
     }
 
     /// <summary>Decodes <paramref name="encoded"/> and renders it, upright and centre-cropped, into <paramref name="destination"/>.</summary>

@@ -11,8 +11,22 @@ public sealed class ImageLoaderOptions
     /// </summary>
     public string ImageRoot { get; set; } = "images";
 
-    /// <summary>Images with more pixels than this (width × height, before any downscaling) are refused unread.</summary>
-    public long MaxPixels { get; set; } = 100_000_000;
+    /// <summary>
+    /// Images with more pixels than this (width × height, as the header declares) are refused before any pixel is
+    /// decoded. 40 MP keeps 8K frames (33 MP) and the common 24–36 MP camera sensors while bounding the work of one
+    /// downscaled decode to a fraction of a second; the model itself sees 224 × 224.
+    /// </summary>
+    public long MaxPixels { get; set; } = 40_000_000;
+
+    /// <summary>
+    /// The most pixels of an image whose codec cannot decode it downscaled (PNG, GIF, BMP, lossless WebP): such an image
+    /// is decoded whole, 4 bytes a pixel, so this caps the memory of one decode (16 MP: 64 MB). JPEG and lossy WebP
+    /// decode downscaled and are bounded by <see cref="MaxPixels"/> only.
+    /// </summary>
+    public long MaxFullDecodePixels { get; set; } = 4096 * 4096;
+
+    /// <summary>The largest image file read through an image path, in bytes (as uploads and remote images are capped).</summary>
+    public long MaxFileBytes { get; set; } = 20 * 1024 * 1024;
 
     /// <summary>Whether http(s) URLs are fetched at all.</summary>
     public bool RemoteImagesEnabled { get; set; }

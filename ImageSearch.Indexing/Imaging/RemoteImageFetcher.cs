@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace ImageSearch.Indexing.Imaging;
@@ -8,12 +10,39 @@ namespace ImageSearch.Indexing.Imaging;
 /// Fetches images by http(s) URL within the limits of <see cref="ImageLoaderOptions"/>: scheme, host allow-list,
 /// internal addresses, size, time and redirects. Each redirect hop is checked like the first URL.
 /// </summary>
-public sealed class RemoteImageFetcher(IHttpClientFactory httpClientFactory, IOptions<ImageLoaderOptions> options)
+/// <remarks>
+/// It owns its HttpClient rather than take one from IHttpClientFactory: the service defaults put a standard resilience
+/// handler (which resends attacker-chosen URLs and shares one circuit breaker across every host) and service discovery
+/// on every factory client. Its handler ignores HTTP(S)_PROXY, as a proxy would resolve and connect for it and so undo
+/// the address checks. Errors name no address and carry no exception text; the detail goes to the log.
+/// </remarks>
+public sealed class RemoteImageFetcher : IDisposable
 {
-    /// <summary>The named HttpClient, so the service defaults (resilience, telemetry) apply to it.</summary>
+    /// <summary>Kept for registrations that still name a client; this fetcher does not use IHttpClientFactory.</summary>
     public const string HttpClientName = "ImageSearch.RemoteImages";
 
-    private readonly ImageLoaderOptions _options = options.Value;
+    private readonly ImageLoaderOptions _options;
+    private readonly ILogger _logger;
+    private readonly HttpClient _client;
+
+    public RemoteImageFetcher(IOptions<ImageLoaderOptions> options, ILogger<RemoteImageFetcher>? logger = null)
+    {
+        _options = options.Value;
+        _logger = logger ?? NullLogger<RemoteImageFetcher>.Instance;
+        _client = new HttpClient(new SocketsHttpHandler
+        {
+            UseProxy = false,
+            // Redirects are followed here, each hop checked like the first URL.
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            ConnectCallback = ConnectAsync,
+            ConnectTimeout = _options.RemoteTimeout,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(2)
+        })
+        {
+            Timeout = Timeout.InfiniteTimeSpan
+        };
+    }
 
     public async Task<byte[]> FetchAsync(Uri address, CancellationToken cancellationToken)
     {
@@ -26,7 +55,7 @@ public sealed class RemoteImageFetcher(IHttpClientFactory httpClientFactory, IOp
         timeout.CancelAfter(_options.RemoteTimeout);
         try
         {
-            var client = httpClientFactory.CreateClient(HttpClientName);
+            var client = _client;
             var current = address;
             for (var redirects = 0; ; redirects++)
             {
@@ -37,20 +66,20 @@ public sealed class RemoteImageFetcher(IHttpClientFactory httpClientFactory, IOp
                 {
                     if (redirects >= _options.MaxRedirects)
                     {
-                        throw new ImageLoadException(ImageErrorKind.UrlNotAllowed, $"'{address}' redirects more than {_options.MaxRedirects} times.");
+                        throw new ImageLoadException(ImageErrorKind.UrlNotAllowed, $"The image URL redirects more than {_options.MaxRedirects} times.");
                     }
 
                     current = location.IsAbsoluteUri ? location : new Uri(current, location);
                     continue;
                 }
 
-                ThrowIfFailed(response, current);
-                return await ReadBodyAsync(response, current, timeout.Token);
+                ThrowIfFailed(response);
+                return await ReadBodyAsync(response, timeout.Token);
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new ImageLoadException(ImageErrorKind.FetchFailed, $"Fetching '{address}' took longer than {_options.RemoteTimeout.TotalSeconds:0.#} s.");
+            throw new ImageLoadException(ImageErrorKind.FetchFailed, $"Fetching the image URL took longer than {_options.RemoteTimeout.TotalSeconds:0.#} s.");
         }
         catch (HttpRequestException ex) when (ex.InnerException is ImageLoadException refused)
         {
@@ -58,8 +87,9 @@ public sealed class RemoteImageFetcher(IHttpClientFactory httpClientFactory, IOp
         }
         catch (Exception ex) when (ex is not ImageLoadException and not OperationCanceledException)
         {
-            // Connection refused, DNS failure, reset, a resilience timeout: all may pass on a later attempt.
-            throw new ImageLoadException(ImageErrorKind.FetchFailed, $"Fetching '{address}' failed: {ex.Message}", ex);
+            // Connection refused, DNS failure, reset: all may pass on a later attempt.
+            _logger.LogInformation(ex, "Fetching {Host} failed", address.Host);
+            throw new ImageLoadException(ImageErrorKind.FetchFailed, "The image URL could not be fetched: the connection failed.", ex);
         }
     }
 
@@ -87,12 +117,12 @@ public sealed class RemoteImageFetcher(IHttpClientFactory httpClientFactory, IOp
     {
         if (!address.IsAbsoluteUri || (address.Scheme != Uri.UriSchemeHttp && address.Scheme != Uri.UriSchemeHttps))
         {
-            throw new ImageLoadException(ImageErrorKind.UrlNotAllowed, $"Only http and https URLs are fetched, not '{address}'.");
+            throw Refused(address, "scheme");
         }
 
         if (_options.AllowedHosts.Count > 0 && !_options.AllowedHosts.Any(allowed => HostMatches(address.IdnHost, allowed)))
         {
-            throw new ImageLoadException(ImageErrorKind.UrlNotAllowed, $"The host '{address.Host}' is not in ImageLoader:AllowedHosts.");
+            throw Refused(address, "host not in ImageLoader:AllowedHosts");
         }
 
         await ResolveAllowedAsync(address.IdnHost, cancellationToken);
@@ -113,7 +143,8 @@ public sealed class RemoteImageFetcher(IHttpClientFactory httpClientFactory, IOp
             }
             catch (SocketException ex)
             {
-                throw new ImageLoadException(ImageErrorKind.FetchFailed, $"The host '{host}' could not be resolved: {ex.Message}", ex);
+                _logger.LogInformation(ex, "Resolving {Host} failed", host);
+                throw new ImageLoadException(ImageErrorKind.FetchFailed, "The image URL could not be fetched: its host was not found.", ex);
             }
         }
 
@@ -125,11 +156,17 @@ public sealed class RemoteImageFetcher(IHttpClientFactory httpClientFactory, IOp
         // Refuse the host when any of its addresses is internal, rather than pick the public ones.
         if (addresses.Length == 0 || addresses.Any(NetworkAddressRules.IsInternal))
         {
-            throw new ImageLoadException(ImageErrorKind.UrlNotAllowed,
-                $"The host '{host}' is a loopback, link-local or private address; set ImageLoader:AllowPrivateNetworks to allow it.");
+            _logger.LogInformation("Refused to fetch from {Host}: it resolves to an internal address ({Addresses})", host, string.Join(", ", addresses.Select(a => a.ToString())));
+            throw new ImageLoadException(ImageErrorKind.UrlNotAllowed, NetworkAddressRules.RefusedMessage);
         }
 
         return addresses;
+    }
+
+    private ImageLoadException Refused(Uri address, string rule)
+    {
+        _logger.LogInformation("Refused to fetch from {Host}: {Rule}", address.IsAbsoluteUri ? address.Host : "(relative)", rule);
+        return new ImageLoadException(ImageErrorKind.UrlNotAllowed, NetworkAddressRules.RefusedMessage);
     }
 
     private static bool HostMatches(string host, string allowed) =>
@@ -140,7 +177,7 @@ public sealed class RemoteImageFetcher(IHttpClientFactory httpClientFactory, IOp
     private static bool IsRedirect(HttpStatusCode status) => status is HttpStatusCode.MovedPermanently or HttpStatusCode.Found
         or HttpStatusCode.SeeOther or HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect;
 
-    private static void ThrowIfFailed(HttpResponseMessage response, Uri address)
+    private static void ThrowIfFailed(HttpResponseMessage response)
     {
         var status = (int)response.StatusCode;
         if (status is >= 200 and < 300)
@@ -148,19 +185,19 @@ public sealed class RemoteImageFetcher(IHttpClientFactory httpClientFactory, IOp
             return;
         }
 
-        var reason = $"'{address}' answered {status} {response.ReasonPhrase}.";
+        var reason = $"The image URL answered {status}.";
         throw status is 408 or 429 or >= 500
             ? new ImageLoadException(ImageErrorKind.FetchFailed, reason)
             : new ImageLoadException(ImageErrorKind.NotFound, reason);
     }
 
-    private async Task<byte[]> ReadBodyAsync(HttpResponseMessage response, Uri address, CancellationToken cancellationToken)
+    private async Task<byte[]> ReadBodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         var limit = _options.MaxRemoteBytes;
         if (response.Content.Headers.ContentLength > limit)
         {
             throw new ImageLoadException(ImageErrorKind.TooLarge,
-                $"'{address}' is {response.Content.Headers.ContentLength} bytes, more than ImageLoader:MaxRemoteBytes ({limit}).");
+                $"The image URL sends {response.Content.Headers.ContentLength} bytes, more than ImageLoader:MaxRemoteBytes ({limit}).");
         }
 
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
@@ -171,7 +208,7 @@ public sealed class RemoteImageFetcher(IHttpClientFactory httpClientFactory, IOp
         {
             if (buffer.Length + read > limit)
             {
-                throw new ImageLoadException(ImageErrorKind.TooLarge, $"'{address}' sent more than ImageLoader:MaxRemoteBytes ({limit}) bytes.");
+                throw new ImageLoadException(ImageErrorKind.TooLarge, $"The image URL sent more than ImageLoader:MaxRemoteBytes ({limit}) bytes.");
             }
 
             buffer.Write(chunk, 0, read);
@@ -179,4 +216,6 @@ public sealed class RemoteImageFetcher(IHttpClientFactory httpClientFactory, IOp
 
         return buffer.ToArray();
     }
+
+    public void Dispose() => _client.Dispose();
 }

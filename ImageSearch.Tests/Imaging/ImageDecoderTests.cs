@@ -104,6 +104,78 @@ public sealed class ImageDecoderTests
     }
 
     [Fact]
+    public void The_default_pixel_cap_is_40_megapixels_and_whole_decodes_16()
+    {
+        var defaults = new ImageLoaderOptions();
+
+        Assert.Equal(40_000_000, defaults.MaxPixels);
+        Assert.Equal(4096 * 4096, defaults.MaxFullDecodePixels);
+    }
+
+    [Theory]
+    [InlineData(SKEncodedImageFormat.Png)]
+    [InlineData(SKEncodedImageFormat.Gif)]
+    [InlineData(SKEncodedImageFormat.Bmp)]
+    [InlineData(SKEncodedImageFormat.Webp)]
+    public void A_format_decoded_whole_is_refused_past_the_whole_decode_cap_before_any_pixel_is_decoded(SKEncodedImageFormat format)
+    {
+        var decoder = new ImageDecoder(Options.Create(new ImageLoaderOptions { MaxFullDecodePixels = 300 * 200 - 1 }));
+        using var scene = TestImages.Scene(300, 200);
+        var encoded = format switch
+        {
+            SKEncodedImageFormat.Gif => TestImages.EncodeGif(scene),
+            SKEncodedImageFormat.Bmp => TestImages.EncodeBmp(scene),
+            SKEncodedImageFormat.Webp => EncodeLosslessWebp(scene),
+            _ => TestImages.Encode(scene, format)
+        };
+
+        var error = Assert.Throws<ImageLoadException>(() => decoder.Decode(encoded, 224));
+
+        Assert.Equal(ImageErrorKind.TooLarge, error.Kind);
+        Assert.Contains("decoded whole", error.Message);
+        Assert.Contains("MaxFullDecodePixels", error.Message);
+    }
+
+    [Theory]
+    [InlineData(SKEncodedImageFormat.Jpeg)]
+    [InlineData(SKEncodedImageFormat.Webp)]
+    public void A_format_decoded_downscaled_may_exceed_the_whole_decode_cap(SKEncodedImageFormat format)
+    {
+        var decoder = new ImageDecoder(Options.Create(new ImageLoaderOptions { MaxFullDecodePixels = 1000 * 1000 - 1 }));
+        using var scene = TestImages.Scene(2000, 1000);
+
+        // Lossy WebP and JPEG decode at a fraction of their size: no whole bitmap is held.
+        using var decoded = decoder.Decode(TestImages.Encode(scene, format, 80), 224);
+
+        Assert.Equal(new SKSizeI(2000, 1000), decoded.EncodedSize);
+        Assert.True(decoded.Bitmap.Height < 1000, $"decoded at {decoded.Bitmap.Width}x{decoded.Bitmap.Height}");
+    }
+
+    [Fact]
+    public void An_animated_GIF_is_read_by_its_first_frame()
+    {
+        using var first = new SKBitmap(64, 48);
+        first.Erase(SKColors.Red);
+        using var second = new SKBitmap(64, 48);
+        second.Erase(SKColors.Blue);
+        var gif = TestImages.EncodeGif(first);
+        var secondFrame = TestImages.EncodeGif(second);
+        // The second GIF's image block (after its 13-byte header and 768-byte palette) spliced in before the trailer.
+        byte[] animated = [.. gif[..^1], .. secondFrame[(13 + 768)..]];
+
+        using var decoded = _decoder.Decode(animated, 224);
+
+        Assert.Equal(SKColors.Red, decoded.Bitmap.GetPixel(10, 10));
+    }
+
+    private static byte[] EncodeLosslessWebp(SKBitmap bitmap)
+    {
+        using var pixels = bitmap.PeekPixels();
+        using var data = pixels.Encode(new SKWebpEncoderOptions(SKWebpEncoderCompression.Lossless, 75));
+        return data!.ToArray();
+    }
+
+    [Fact]
     public void A_truncated_JPEG_is_reported_as_truncated()
     {
         using var scene = TestImages.Scene(400, 300);

@@ -25,15 +25,91 @@ public sealed class ImageRootTests : IDisposable
         Assert.Equal(Path.Combine(_root.FullPath, "products", "shoe.jpg"), _root.Resolve(path.Replace('\\', Path.DirectorySeparatorChar)));
     }
 
+    [Theory]
+    [InlineData("/products/shoe.jpg")]
+    [InlineData("//products/shoe.jpg")]
+    public void A_leading_slash_means_the_root_as_in_a_URL_path(string path) =>
+        Assert.Equal(Path.Combine(_root.FullPath, "products", "shoe.jpg"), _root.Resolve(path));
+
     [Fact]
-    public void An_absolute_path_inside_the_root_is_accepted() =>
-        Assert.Equal(Path.Combine(_root.FullPath, "products", "shoe.jpg"), _root.Resolve(Path.Combine(_root.FullPath, "products", "shoe.jpg")));
+    public void A_server_path_is_read_under_the_root_not_as_itself()
+    {
+        // "/etc/passwd" is <root>/etc/passwd: missing, never the system's file; a server path of the root itself is no shortcut.
+        Assert.Equal(ImageErrorKind.NotFound, Assert.Throws<ImageLoadException>(() => _root.Resolve("/etc/passwd")).Kind);
+        Assert.Equal(ImageErrorKind.NotFound,
+            Assert.Throws<ImageLoadException>(() => _root.Resolve(Path.Combine(_root.FullPath, "products", "shoe.jpg"))).Kind);
+    }
+
+    [Fact]
+    public async Task A_folder_swapped_for_a_link_while_images_are_opened_never_yields_a_file_outside_the_root()
+    {
+        // A writer swaps the folder "race" for a link out of the root and back, as fast as it can, while the reader
+        // opens race/x.jpg again and again: after any check on the path, the folder may have changed. Every open must
+        // read the inside file or be refused, never the file outside.
+        var folder = Path.Combine(_sandbox, "root", "race");
+        Directory.CreateDirectory(folder);
+        File.WriteAllBytes(Path.Combine(folder, "x.jpg"), [1]);
+        File.WriteAllBytes(Path.Combine(_sandbox, "elsewhere", "x.jpg"), [2]);
+        using var stop = new CancellationTokenSource();
+        var swaps = 0;
+        var swapper = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                Directory.Move(folder, folder + ".real");
+                Directory.CreateSymbolicLink(folder, Path.Combine(_sandbox, "elsewhere"));
+                File.Delete(folder);
+                Directory.Move(folder + ".real", folder);
+                swaps++;
+                await Task.Yield();
+            }
+        }, TestContext.Current.CancellationToken);
+
+        var (read, refused) = (0, 0);
+        try
+        {
+            for (var attempt = 0; attempt < 5000 && (read == 0 || swaps < 1000); attempt++)
+            {
+                try
+                {
+                    using var stream = _root.OpenRead("race/x.jpg");
+                    Assert.Equal(1, stream.ReadByte());
+                    read++;
+                }
+                catch (ImageLoadException error) when (error.Kind is ImageErrorKind.OutsideRoot or ImageErrorKind.NotFound)
+                {
+                    refused++;
+                }
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await swapper;
+        }
+
+        Assert.True(read > 0 && swaps > 0, $"the race was not exercised ({read} read, {refused} refused, {swaps} swaps)");
+    }
+
+    [Fact]
+    public async Task A_file_over_the_size_cap_is_refused_before_it_is_read()
+    {
+        using var services = Embedding.EmbedderFixture.CreateServices(Path.Combine(_sandbox, "root"),
+            new Dictionary<string, string?> { ["ImageLoader:MaxFileBytes"] = "1024" });
+        File.WriteAllBytes(Path.Combine(_sandbox, "root", "products", "big.jpg"), new byte[1025]);
+        var loader = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<ImageLoader>(services);
+
+        var error = await Assert.ThrowsAsync<ImageLoadException>(() => loader.ReadAsync(new ImageSource.File("products/big.jpg"), TestContext.Current.CancellationToken));
+
+        Assert.Equal(ImageErrorKind.TooLarge, error.Kind);
+        Assert.Contains("MaxFileBytes", error.Message);
+    }
+
 
     [Theory]
     [InlineData("../elsewhere/secret.jpg")]
     [InlineData("products/../../elsewhere/secret.jpg")]
     [InlineData("products/../shoe.jpg")]
-    [InlineData("/etc/passwd")]
     [InlineData("products/shoe.jpg\0.png")]
     [InlineData("products/\nshoe.jpg")]
     public void A_path_that_could_leave_the_root_is_refused(string path)

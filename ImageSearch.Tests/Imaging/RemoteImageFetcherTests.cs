@@ -3,7 +3,10 @@ using ImageSearch.Tests.Embedding;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using ImageSearch.Indexing.Embedding;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SkiaSharp;
 
@@ -16,6 +19,7 @@ public sealed class RemoteImageFetcherTests : IAsyncLifetime
     private static readonly byte[] Jpeg = MakeJpeg();
     private WebApplication _server = null!;
     private Uri _base = null!;
+    private int _unavailableHits;
 
     public async ValueTask InitializeAsync()
     {
@@ -25,7 +29,11 @@ public sealed class RemoteImageFetcherTests : IAsyncLifetime
         _server = builder.Build();
         _server.MapGet("/photo.jpg", () => Results.Bytes(Jpeg, "image/jpeg"));
         _server.MapGet("/missing.jpg", () => Results.NotFound());
-        _server.MapGet("/unavailable.jpg", () => Results.StatusCode(StatusCodes.Status503ServiceUnavailable));
+        _server.MapGet("/unavailable.jpg", () =>
+        {
+            Interlocked.Increment(ref _unavailableHits);
+            return Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
+        });
         _server.MapGet("/big.jpg", () => Results.Bytes(new byte[MaxRemoteBytes + 1], "image/jpeg"));
         _server.MapGet("/big-unannounced.jpg", async (HttpResponse response) =>
         {
@@ -70,7 +78,7 @@ public sealed class RemoteImageFetcherTests : IAsyncLifetime
     [Fact]
     public async Task A_redirect_to_another_scheme_is_refused()
     {
-        await AssertFails(ImageErrorKind.UrlNotAllowed, "/redirect-to-file", "Only http and https");
+        await AssertFails(ImageErrorKind.UrlNotAllowed, "/redirect-to-file", NetworkAddressRules.RefusedMessage);
     }
 
     [Fact]
@@ -80,7 +88,7 @@ public sealed class RemoteImageFetcherTests : IAsyncLifetime
         var localhost = new UriBuilder(_base) { Host = "localhost" }.Uri;
 
         Assert.Equal(Jpeg, await Fetch(new Uri(localhost, "/photo.jpg"), settings));
-        await AssertFails(ImageErrorKind.UrlNotAllowed, new Uri(localhost, "/redirect-to-ip"), "not in ImageLoader:AllowedHosts", settings);
+        await AssertFails(ImageErrorKind.UrlNotAllowed, new Uri(localhost, "/redirect-to-ip"), NetworkAddressRules.RefusedMessage, settings);
     }
 
     [Fact]
@@ -114,7 +122,7 @@ public sealed class RemoteImageFetcherTests : IAsyncLifetime
         var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
 
-        await AssertFails(ImageErrorKind.FetchFailed, new Uri($"http://127.0.0.1:{port}/photo.jpg"), "failed");
+        await AssertFails(ImageErrorKind.FetchFailed, new Uri($"http://127.0.0.1:{port}/photo.jpg"), "could not be fetched");
     }
 
     [Fact]
@@ -122,11 +130,67 @@ public sealed class RemoteImageFetcherTests : IAsyncLifetime
     {
         var refused = new Dictionary<string, string?> { ["ImageLoader:AllowPrivateNetworks"] = "false" };
 
-        await AssertFails(ImageErrorKind.UrlNotAllowed, new Uri(_base, "/photo.jpg"), "AllowPrivateNetworks", refused);
-        await AssertFails(ImageErrorKind.UrlNotAllowed, new Uri("http://169.254.169.254/latest/meta-data"), "AllowPrivateNetworks", refused);
-        await AssertFails(ImageErrorKind.UrlNotAllowed, new Uri("http://10.1.2.3/x.jpg"), "AllowPrivateNetworks", refused);
-        await AssertFails(ImageErrorKind.UrlNotAllowed, new Uri("http://[::1]/x.jpg"), "AllowPrivateNetworks", refused);
-        await AssertFails(ImageErrorKind.UrlNotAllowed, new Uri("http://[::ffff:192.168.1.1]/x.jpg"), "AllowPrivateNetworks", refused);
+        await AssertFails(ImageErrorKind.UrlNotAllowed, new Uri(_base, "/photo.jpg"), NetworkAddressRules.RefusedMessage, refused);
+        await AssertFails(ImageErrorKind.UrlNotAllowed, new Uri("http://169.254.169.254/latest/meta-data"), NetworkAddressRules.RefusedMessage, refused);
+        await AssertFails(ImageErrorKind.UrlNotAllowed, new Uri("http://10.1.2.3/x.jpg"), NetworkAddressRules.RefusedMessage, refused);
+        await AssertFails(ImageErrorKind.UrlNotAllowed, new Uri("http://[::1]/x.jpg"), NetworkAddressRules.RefusedMessage, refused);
+        await AssertFails(ImageErrorKind.UrlNotAllowed, new Uri("http://[::ffff:192.168.1.1]/x.jpg"), NetworkAddressRules.RefusedMessage, refused);
+    }
+
+    [Theory]
+    [InlineData("64:ff9b::a9fe:a9fe", true)]          // NAT64 of 169.254.169.254
+    [InlineData("64:ff9b::808:808", true)]            // NAT64 of 8.8.8.8: the gateway would connect for us, past these checks
+    [InlineData("64:ff9b:1::808:808", true)]          // NAT64 local-use prefix
+    [InlineData("::7f00:1", true)]                    // IPv4-compatible 127.0.0.1
+    [InlineData("::808:808", true)]                   // IPv4-compatible, deprecated: refused whatever it holds
+    [InlineData("2002:a9fe:a9fe::1", true)]           // 6to4 of 169.254.169.254
+    [InlineData("2001:0:4136:e378:8000:63bf:3fff:fdd2", true)] // Teredo
+    [InlineData("::ffff:0:a00:1", true)]              // IPv4-translated 10.0.0.1
+    [InlineData("168.63.129.16", true)]               // Azure's platform address
+    [InlineData("100::1", true)]                      // discard prefix
+    [InlineData("2001:db8::1", true)]                 // documentation
+    [InlineData("93.184.215.14", false)]
+    [InlineData("2606:4700::6810:85e5", false)]
+    public void Addresses_that_embed_or_reach_an_internal_address_are_internal(string address, bool isInternal) =>
+        Assert.Equal(isInternal, NetworkAddressRules.IsInternal(System.Net.IPAddress.Parse(address)));
+
+    [Theory]
+    [InlineData("http://[64:ff9b::a9fe:a9fe]/latest/meta-data")]
+    [InlineData("http://[2002:a9fe:a9fe::1]/x.jpg")]
+    [InlineData("http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/x.jpg")]
+    [InlineData("http://[::7f00:1]/x.jpg")]
+    [InlineData("http://168.63.129.16/machine?comp=goalstate")]
+    [InlineData("ftp://example.com/x.jpg")]
+    public async Task Every_refused_address_gets_the_same_words(string url)
+    {
+        var refused = new Dictionary<string, string?> { ["ImageLoader:AllowPrivateNetworks"] = "false" };
+
+        var error = await Assert.ThrowsAsync<ImageLoadException>(() => Fetch(new Uri(url), refused));
+
+        Assert.Equal(ImageErrorKind.UrlNotAllowed, error.Kind);
+        Assert.Equal(NetworkAddressRules.RefusedMessage, error.Message);
+    }
+
+    [Fact]
+    public async Task The_service_defaults_add_no_retries_the_fetcher_asks_once()
+    {
+        // The service defaults put a standard resilience handler (which retries a 503) on every factory client.
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        builder.AddServiceDefaults();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ImageLoader:ImageRoot"] = Path.GetTempPath(),
+            ["ImageLoader:RemoteImagesEnabled"] = "true",
+            ["ImageLoader:AllowPrivateNetworks"] = "true"
+        });
+        builder.AddImageEmbedding();
+        using var host = builder.Build();
+        var before = Volatile.Read(ref _unavailableHits);
+
+        await Assert.ThrowsAsync<ImageLoadException>(() =>
+            host.Services.GetRequiredService<RemoteImageFetcher>().FetchAsync(new Uri(_base, "/unavailable.jpg"), TestContext.Current.CancellationToken));
+
+        Assert.Equal(1, Volatile.Read(ref _unavailableHits) - before);
     }
 
     [Theory]
@@ -134,7 +198,7 @@ public sealed class RemoteImageFetcherTests : IAsyncLifetime
     [InlineData("file:///etc/passwd")]
     public async Task Schemes_other_than_http_are_refused(string url)
     {
-        await AssertFails(ImageErrorKind.UrlNotAllowed, new Uri(url), "Only http and https");
+        await AssertFails(ImageErrorKind.UrlNotAllowed, new Uri(url), NetworkAddressRules.RefusedMessage);
     }
 
     [Fact]

@@ -142,30 +142,18 @@ public sealed class RedisServer : ITestRedis
         }
     }
 
-    private async Task WaitUntilAnsweringAsync()
+    private Task WaitUntilAnsweringAsync() => Eventually.HoldsAsync(async () =>
     {
-        var deadline = DateTime.UtcNow + StartTimeout;
-        while (true)
+        if (_process!.HasExited)
         {
-            if (_process!.HasExited)
-            {
-                throw new InvalidOperationException($"{Kind} exited with code {_process.ExitCode} while starting.");
-            }
-
-            try
-            {
-                await using var connection = await ConnectionMultiplexer.ConnectAsync(
-                    $"127.0.0.1:{Port},password={Password},abortConnect=true,connectTimeout=1000");
-                await connection.GetDatabase().PingAsync();
-                return;
-            }
-            catch (Exception ex) when ((ex is RedisConnectionException || ex.Message.StartsWith("LOADING", StringComparison.Ordinal))
-                && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(100);
-            }
+            throw new InvalidOperationException($"{Kind} exited with code {_process.ExitCode} while starting.");
         }
-    }
+
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(
+            $"127.0.0.1:{Port},password={Password},abortConnect=true,connectTimeout=1000");
+        await connection.GetDatabase().PingAsync();
+        return true;
+    }, $"{Kind} answers on port {Port}", StartTimeout);
 
     private static int FreePort()
     {

@@ -9,6 +9,7 @@ using ImageSearch.Tests.Embedding;
 using ImageSearch.Tests.Imaging;
 using ImageSearch.Tests.Infrastructure;
 using ImageSearch.Tests.Queue;
+using Eventually = ImageSearch.Tests.Infrastructure.Eventually;
 using ImageSearch.Worker.Services;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -54,7 +54,7 @@ public class ServerRestartTests
 
         var flush = queue.FlushAsync(FlushScope.Pending);
         await Eventually.HoldsAsync(async () => flush.IsCompleted || await test.Db.ListLengthAsync(QueueKeys.Pending) < count,
-            "the flush has begun", pollEvery: TimeSpan.FromMilliseconds(5));
+            "the flush has begun");
         await test.SingleServer.KillAsync();
         await Assert.ThrowsAnyAsync<Exception>(() => flush);
 

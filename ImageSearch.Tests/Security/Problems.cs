@@ -16,12 +16,13 @@ internal static class Problems
         var problem = JsonSerializer.Deserialize<JsonElement>(body);
         Assert.Equal((int)response.StatusCode, problem.GetProperty("status").GetInt32());
         Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("title").GetString()), $"{what}: no title");
-        // A reason, not only a status: every refusal says what was wrong (validation problems list it per field).
-        Assert.True(problem.TryGetProperty("detail", out var detail) && detail.GetString() is { Length: > 0 } || problem.TryGetProperty("errors", out _),
-            $"{what}: no detail: {body}");
+        // A reason, not only a status, and one shape for every refusal: detail, and errors (input → what is wrong).
+        Assert.True(problem.TryGetProperty("detail", out var detail) && detail.GetString() is { Length: > 0 }, $"{what}: no detail: {body}");
+        Assert.True(problem.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Object, $"{what}: no errors object: {body}");
         Assert.DoesNotContain("   at ", body, StringComparison.Ordinal);
         Assert.DoesNotContain("Exception:", body, StringComparison.Ordinal);
         Assert.DoesNotContain(SecurityAppHostFixture.ApiKey, body, StringComparison.Ordinal);
+        Assert.DoesNotContain(Infrastructure.ApiFixture.ApiKey, body, StringComparison.Ordinal);
         return problem;
     }
 }

@@ -170,22 +170,15 @@ public sealed class WebUiApp : IAsyncLifetime
 
         foreach (var taskId in taskIds)
         {
-            // The task's status changes in Redis with no notification to the client: poll it.
-            while (true)
+            var status = await Eventually.ValueAsync(async () =>
+                {
+                    var current = (await http.GetFromJsonAsync<JsonElement>($"/queue/status/{taskId}", cancellationToken)).GetProperty("status").GetString();
+                    return current is "completed" or "dead" or "cancelled" ? current : null;
+                },
+                $"indexing task {taskId} is finished", TimeSpan.FromMinutes(3));
+            if (status != "completed")
             {
-                var status = (await http.GetFromJsonAsync<JsonElement>($"/queue/status/{taskId}", cancellationToken))
-                    .GetProperty("status").GetString();
-                if (status == "completed")
-                {
-                    break;
-                }
-
-                if (status is "dead" or "cancelled")
-                {
-                    throw new InvalidOperationException($"Indexing task {taskId} ended {status}.");
-                }
-
-                await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
+                throw new InvalidOperationException($"Indexing task {taskId} ended {status}.");
             }
         }
 

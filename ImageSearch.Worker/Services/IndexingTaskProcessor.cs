@@ -117,10 +117,11 @@ public sealed class IndexingTaskProcessor(
         task.ProductId, task.Name, task.Description, task.ImagePath ?? task.ImageUrl!, task.Metadata,
         embedder.Model.Key, indexedAt);
 
+    // The task record keeps a stable reason any reader may see; the full error (path, URL, exception) is in the log above.
     private static TaskOutcome FailureOf(Exception? error) => error switch
     {
-        ImageLoadException { IsTransient: false } permanent => TaskOutcome.Permanent($"{permanent.Kind}: {permanent.Message}"),
-        null => TaskOutcome.Transient("The image was not embedded, for no stated reason."),
-        _ => TaskOutcome.Transient(error.Message)
+        ImageLoadException { IsTransient: false } permanent => TaskOutcome.Permanent(ImageFailureReasons.Of(permanent.Kind)),
+        ImageLoadException transient => TaskOutcome.Transient(ImageFailureReasons.Of(transient.Kind)),
+        _ => TaskOutcome.Transient(ImageFailureReasons.EmbeddingFailed)
     };
 }
