@@ -244,7 +244,12 @@ public sealed class QueueConsumer(
     private void Report(TaskResult result, TaskDisposition disposition)
     {
         var (task, outcome, elapsed) = result;
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["TaskId"] = task.TaskId, ["ProductId"] = task.ProductId });
+        using var scope = logger.BeginScope(new Dictionary<string, object>
+        {
+            ["WorkerId"] = WorkerId,
+            ["TaskId"] = task.TaskId,
+            ["ProductId"] = task.ProductId
+        });
         var error = TaskSpans.ErrorOf(outcome);
         switch (disposition)
         {

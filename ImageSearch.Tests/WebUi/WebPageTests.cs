@@ -71,7 +71,7 @@ public class WebPageTests(WebUiApp fixture) : IAsyncLifetime
         await page.GotoAsync("/");
 
         await Expect(page.Locator("#workers li[data-worker-id]")).ToHaveCountAsync(2);
-        await Expect(page.Locator("#stat-total_workers")).ToHaveTextAsync("2");
+        await Expect(page.Locator("#stat-active_workers")).ToHaveTextAsync("2");
 
         await page.Locator("#api-key").FillAsync(WebUiApp.ApiKey);
         await page.Locator("#enqueue-path").FillAsync(fixture.UnindexedImagePath!);
