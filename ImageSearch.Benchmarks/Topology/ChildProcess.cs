@@ -1,0 +1,136 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace ImageSearch.Benchmarks.Topology;
+
+/// <summary>
+/// A process the benchmark started, its output kept in a log file. Every one still running is killed when the
+/// benchmark ends, however it ends: disposal, Ctrl-C, SIGTERM, SIGHUP or an unhandled exception.
+/// </summary>
+public sealed class ChildProcess : IAsyncDisposable
+{
+    private static readonly ConcurrentDictionary<int, Process> Running = new();
+    private static readonly PosixSignalRegistration[] SignalHandlers =
+    [
+        PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => KillAll()),
+        PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => KillAll()),
+        PosixSignalRegistration.Create(PosixSignal.SIGHUP, _ => KillAll())
+    ];
+
+    private readonly Process _process;
+    private readonly StreamWriter _log;
+
+    static ChildProcess()
+    {
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => KillAll();
+        AppDomain.CurrentDomain.UnhandledException += (_, _) => KillAll();
+    }
+
+    private ChildProcess(string name, Process process, StreamWriter log)
+    {
+        Name = name;
+        _process = process;
+        _log = log;
+    }
+
+    public string Name { get; }
+
+    public int Pid => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    public string LogPath { get; private init; } = "";
+
+    public ProcessUsage Usage => ProcessUsage.Read(Pid);
+
+    public static ChildProcess Start(string name, string fileName, IEnumerable<string> arguments, string workingDirectory,
+        IReadOnlyDictionary<string, string?> environment, string logDirectory)
+    {
+        GC.KeepAlive(SignalHandlers);
+        var startInfo = new ProcessStartInfo(fileName, arguments)
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false
+        };
+        foreach (var (key, value) in environment)
+        {
+            if (value is null)
+            {
+                startInfo.Environment.Remove(key);
+            }
+            else
+            {
+                startInfo.Environment[key] = value;
+            }
+        }
+
+        var logPath = Path.Combine(logDirectory, $"{name}.log");
+        var log = new StreamWriter(logPath) { AutoFlush = true };
+        var process = Process.Start(startInfo) ?? throw new InvalidOperationException($"{fileName} did not start.");
+        Running[process.Id] = process;
+        process.OutputDataReceived += (_, line) => Write(log, line.Data);
+        process.ErrorDataReceived += (_, line) => Write(log, line.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return new ChildProcess(name, process, log) { LogPath = logPath };
+    }
+
+    /// <summary>Waits for the process to end by itself; returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(CancellationToken cancellationToken = default)
+    {
+        await _process.WaitForExitAsync(cancellationToken);
+        return _process.ExitCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Running.TryRemove(_process.Id, out _);
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+        lock (_log)
+        {
+            _log.Dispose();
+        }
+    }
+
+    private static void Write(StreamWriter log, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (log)
+        {
+            if (log.BaseStream.CanWrite)
+            {
+                log.WriteLine(line);
+            }
+        }
+    }
+
+    private static void KillAll()
+    {
+        foreach (var (pid, process) in Running)
+        {
+            try
+            {
+                process.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException)
+            {
+                // Already gone.
+            }
+
+            Running.TryRemove(pid, out _);
+        }
+    }
+}
