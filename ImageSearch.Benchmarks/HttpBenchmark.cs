@@ -14,7 +14,7 @@ public sealed class HttpBenchmark : IBenchmark
     public string Name => "http";
 
     public string Description => "POST /queue/enqueue req/s and p50/p99 with wrk [--connections 10,64] [--duration S] [--services DIR] " +
-        "[--original URL] [--rounds N] [--api-env K=V]";
+        "[--original URL] [--rounds N] [--api-env K=V] [--variant K=V,K=V]";
 
     public async Task<int> RunAsync(string[] args)
     {
@@ -33,12 +33,12 @@ public sealed class HttpBenchmark : IBenchmark
         var targets = new List<Target>();
         try
         {
-            foreach (var build in ServiceBuild.FromArguments(arguments))
+            foreach (var (label, build, apiEnvironment) in ServiceVariant.FromArguments(arguments))
             {
-                var settings = new DeploymentSettings(build, 0, runDirectory, RedisAppendOnly: false, arguments.GetSettings("--api-env"),
+                var settings = new DeploymentSettings(build, 0, runDirectory, RedisAppendOnly: false, apiEnvironment,
                     new Dictionary<string, string>());
                 var deployment = await Deployment.StartAsync(settings, "http");
-                targets.Add(new Target(build.Label, deployment.ApiAddress, deployment));
+                targets.Add(new Target(label, deployment.ApiAddress, deployment));
             }
 
             if (arguments.Get("--original") is { } original)
