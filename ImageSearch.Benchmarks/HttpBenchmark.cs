@@ -33,7 +33,7 @@ public sealed class HttpBenchmark : IBenchmark
         var targets = new List<Target>();
         try
         {
-            foreach (var (label, build, apiEnvironment) in ServiceVariant.FromArguments(arguments))
+            foreach (var (label, build, apiEnvironment) in ServiceVariant.FromArguments(arguments, "--api-env"))
             {
                 var settings = new DeploymentSettings(build, 0, runDirectory, RedisAppendOnly: false, apiEnvironment,
                     new Dictionary<string, string>());

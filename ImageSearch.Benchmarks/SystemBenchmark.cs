@@ -14,7 +14,7 @@ public sealed class SystemBenchmark : IBenchmark
     public string Name => "system";
 
     public string Description => "images/s through redis + API + N workers vs in-process embed [--photos DIR] [--workers N] [--tasks N] " +
-        "[--services DIR] [--rounds N] [--worker-env K=V] [--api-env K=V] [--no-embed]";
+        "[--services DIR] [--rounds N] [--worker-env K=V] [--api-env K=V] [--variant K=V,K=V (workers)] [--no-embed]";
 
     public async Task<int> RunAsync(string[] args)
     {
@@ -27,9 +27,10 @@ public sealed class SystemBenchmark : IBenchmark
         var workers = arguments.GetInt("--workers", 2);
         var tasks = arguments.GetInt("--tasks", 400);
         var rounds = arguments.GetInt("--rounds", 1);
-        var builds = ServiceBuild.FromArguments(arguments);
         var workerEnvironment = arguments.GetSettings("--worker-env");
         var apiEnvironment = arguments.GetSettings("--api-env");
+        // Here a --variant's settings go to the workers: it compares worker settings side by side.
+        var builds = ServiceVariant.FromArguments(arguments, "--worker-env");
         var runDirectory = Directory.CreateTempSubdirectory("imagesearch-bench-system-").FullName;
 
         Console.WriteLine($"system: {Environment.ProcessorCount} cores, load average {Statistics.LoadAverage()}");
@@ -38,7 +39,7 @@ public sealed class SystemBenchmark : IBenchmark
         Console.WriteLine($"  worker settings: {Describe(workerEnvironment)}; API settings: {Describe(apiEnvironment)}");
         Console.WriteLine($"  logs: {runDirectory}");
 
-        var results = new List<(int Round, ServiceBuild Build, double ImagesPerSecond, double? EmbedPerSecond)>();
+        var results = new List<(int Round, string Label, double ImagesPerSecond, double? EmbedPerSecond)>();
         for (var round = 1; round <= rounds; round++)
         {
             double? embed = null;
@@ -50,25 +51,25 @@ public sealed class SystemBenchmark : IBenchmark
                     $"CPU {figure.Usage.CpuSeconds:0.0} s, peak {figure.Usage.PeakResidentMb:0} MB; load average {Statistics.LoadAverage()}");
             }
 
-            foreach (var build in builds)
+            foreach (var (label, build, environment) in builds)
             {
-                var settings = new DeploymentSettings(build, workers, photos, RedisAppendOnly: true, apiEnvironment, workerEnvironment);
-                var imagesPerSecond = await RunOnceAsync(settings, photos, tasks, round, embed);
-                results.Add((round, build, imagesPerSecond, embed));
+                var settings = new DeploymentSettings(build, workers, photos, RedisAppendOnly: true, apiEnvironment, environment);
+                var imagesPerSecond = await RunOnceAsync(settings, label, photos, tasks, round, embed);
+                results.Add((round, label, imagesPerSecond, embed));
             }
         }
 
         Console.WriteLine($"\nsummary (load average {Statistics.LoadAverage()}):");
-        foreach (var (round, build, imagesPerSecond, embed) in results)
+        foreach (var (round, label, imagesPerSecond, embed) in results)
         {
-            Console.WriteLine($"  round {round}, {build.Label}: {imagesPerSecond:0.0} images/s through the system" +
+            Console.WriteLine($"  round {round}, {label}: {imagesPerSecond:0.0} images/s through the system" +
                 (embed is { } e ? $", in-process {e:0.0}, ratio {imagesPerSecond / e:0.00}" : ""));
         }
 
         return 0;
     }
 
-    private static async Task<double> RunOnceAsync(DeploymentSettings settings, string photos, int taskCount, int round, double? embed)
+    private static async Task<double> RunOnceAsync(DeploymentSettings settings, string label, string photos, int taskCount, int round, double? embed)
     {
         await using var deployment = await Deployment.StartAsync(settings, "system");
         using var client = deployment.CreateClient();
@@ -97,7 +98,7 @@ public sealed class SystemBenchmark : IBenchmark
         var span = (lastFinished - firstCreated).TotalSeconds;
         var imagesPerSecond = taskCount / span;
 
-        Console.WriteLine($"\n[round {round}] {settings.Build.Label}: {settings.Workers} workers, {taskCount} tasks " +
+        Console.WriteLine($"\n[round {round}] {label}: {settings.Workers} workers, {taskCount} tasks " +
             $"({completed} completed, {taskCount - completed} not), load average {Statistics.LoadAverage()}");
         Console.WriteLine($"  through the system:  {imagesPerSecond,7:0.0} images/s  (first created_at to last finished_at {span:0.00} s; " +
             $"enqueue calls took {enqueued.TotalSeconds:0.00} s, client saw all done at {seen.TotalSeconds:0.00} s)");

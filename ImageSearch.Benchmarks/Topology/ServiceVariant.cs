@@ -1,15 +1,15 @@
 namespace ImageSearch.Benchmarks.Topology;
 
 /// <summary>
-/// One API to measure: a build (<see cref="ServiceBuild"/>) with the <c>--api-env</c> settings, and, for each
-/// <c>--variant K=V,K=V</c>, this checkout's build again with those settings added, so settings (GC modes, limits)
-/// are compared side by side in one run.
+/// One set of services to measure: a build (<see cref="ServiceBuild"/>) with the settings of <c>commonOption</c>, and,
+/// for each <c>--variant K=V,K=V</c>, this checkout's build again with those settings added, so settings (GC modes,
+/// thread counts, limits) are compared side by side in one run.
 /// </summary>
-public sealed record ServiceVariant(string Label, ServiceBuild Build, IReadOnlyDictionary<string, string> ApiEnvironment)
+public sealed record ServiceVariant(string Label, ServiceBuild Build, IReadOnlyDictionary<string, string> Environment)
 {
-    public static IReadOnlyList<ServiceVariant> FromArguments(BenchmarkArguments arguments)
+    public static IReadOnlyList<ServiceVariant> FromArguments(BenchmarkArguments arguments, string commonOption)
     {
-        var common = arguments.GetSettings("--api-env");
+        var common = arguments.GetSettings(commonOption);
         var variants = ServiceBuild.FromArguments(arguments).Select(build => new ServiceVariant(build.Label, build, common)).ToList();
         foreach (var variant in arguments.GetAll("--variant"))
         {
