@@ -149,6 +149,16 @@ public sealed class Deployment : IAsyncDisposable
         throw new TimeoutException($"{process.Name} was not healthy within {StartTimeout.TotalSeconds} s; see {process.LogPath}.");
     }
 
+    /// <summary>Stops the workers, leaving Redis and the API running.</summary>
+    public async Task StopWorkersAsync()
+    {
+        foreach (var worker in Workers)
+        {
+            await worker.DisposeAsync();
+            _services.Remove(worker);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var service in _services)
