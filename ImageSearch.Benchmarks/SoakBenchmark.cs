@@ -17,7 +17,7 @@ public sealed class SoakBenchmark : IBenchmark
     public string Name => "soak";
 
     public string Description => "mixed load (enqueue + status + search) for 10 minutes; does memory grow? [--minutes 10] [--enqueue-rate 100] " +
-        "[--status-rate 200] [--search-clients 2] [--workers 1] [--photos DIR] [--services DIR]";
+        "[--status-rate 200] [--search-clients 2] [--workers 1] [--photos DIR] [--services DIR] [--api-env K=V] [--worker-env K=V]";
 
     public async Task<int> RunAsync(string[] args)
     {
@@ -39,7 +39,8 @@ public sealed class SoakBenchmark : IBenchmark
         Console.WriteLine($"soak: {Environment.ProcessorCount} cores, load average {Statistics.LoadAverage()}; {build.Label}; {minutes} min of " +
             $"enqueue {enqueueRate}/s + status {statusRate}/s + {searchClients} search clients, {workers} workers; logs in {runDirectory}");
 
-        var settings = new DeploymentSettings(build, workers, photos, RedisAppendOnly: true, new Dictionary<string, string>(), new Dictionary<string, string>());
+        var settings = new DeploymentSettings(build, workers, photos, RedisAppendOnly: true,
+            arguments.GetSettings("--api-env"), arguments.GetSettings("--worker-env"));
         await using var deployment = await Deployment.StartAsync(settings, "soak");
         using var client = deployment.CreateClient(256);
         var processes = deployment.Processes;
@@ -111,7 +112,8 @@ public sealed class SoakBenchmark : IBenchmark
         await Task.WhenAll(load);
         Console.WriteLine($"  load average {Statistics.LoadAverage()}");
         var verdicts = new List<string>();
-        foreach (var process in processes)
+        // Redis holds the queue: with enqueue faster than the workers index, it grows with the backlog by design.
+        foreach (var process in processes.Where(process => process != deployment.Redis.Process))
         {
             // The first two minutes are warm-up: JIT, the index, Redis's own buffers.
             var steady = samples[process.Name].Where(sample => sample.Minute > 2.5).ToList();
@@ -122,7 +124,8 @@ public sealed class SoakBenchmark : IBenchmark
                 $"slope {slope:+0.0;-0.0} MB/min: {(grows ? "grows" : "no growth")} (threshold {GrowthThresholdMbPerMinute} MB/min)");
         }
 
-        Console.WriteLine($"  verdict: {string.Join(", ", verdicts)}");
+        Console.WriteLine($"  verdict: {string.Join(", ", verdicts)}; redis holds {ProcessUsage.Read(deployment.Redis.Process.Pid).ResidentMb:0} MB " +
+            "(the queue's backlog and records: enqueue outpaces indexing here)");
         return 0;
     }
 

@@ -119,18 +119,23 @@ public sealed class ChildProcess : IAsyncDisposable
 
     private static void KillAll()
     {
-        foreach (var (pid, process) in Running)
+        // Signal handlers and ProcessExit may run this at the same time: one pass at a time, each process killed once.
+        lock (Running)
         {
-            try
+            foreach (var pid in Running.Keys)
             {
-                process.Kill(entireProcessTree: true);
+                if (Running.TryRemove(pid, out var process))
+                {
+                    try
+                    {
+                        process.Kill();
+                    }
+                    catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception)
+                    {
+                        // Already gone.
+                    }
+                }
             }
-            catch (InvalidOperationException)
-            {
-                // Already gone.
-            }
-
-            Running.TryRemove(pid, out _);
         }
     }
 }
