@@ -13,9 +13,9 @@ public sealed class ChildProcess : IAsyncDisposable
     private static readonly ConcurrentDictionary<int, Process> Running = new();
     private static readonly PosixSignalRegistration[] SignalHandlers =
     [
-        PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => KillAll()),
-        PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => KillAll()),
-        PosixSignalRegistration.Create(PosixSignal.SIGHUP, _ => KillAll())
+        PosixSignalRegistration.Create(PosixSignal.SIGINT, StopOnSignal),
+        PosixSignalRegistration.Create(PosixSignal.SIGTERM, StopOnSignal),
+        PosixSignalRegistration.Create(PosixSignal.SIGHUP, StopOnSignal)
     ];
 
     private readonly Process _process;
@@ -117,11 +117,25 @@ public sealed class ChildProcess : IAsyncDisposable
         }
     }
 
+    // The runtime handles SIGCHLD on the thread that runs signal handlers, and Process.Kill may wait for it: kill from
+    // another thread, then exit as the signal would have.
+    private static void StopOnSignal(PosixSignalContext context)
+    {
+        context.Cancel = true;
+        var exitCode = 128 + context.Signal switch { PosixSignal.SIGINT => 2, PosixSignal.SIGTERM => 15, _ => 1 };
+        _ = Task.Run(() =>
+        {
+            KillAll();
+            Environment.Exit(exitCode);
+        });
+    }
+
     private static void KillAll()
     {
         // Signal handlers and ProcessExit may run this at the same time: one pass at a time, each process killed once.
         lock (Running)
         {
+            var killed = new List<Process>();
             foreach (var pid in Running.Keys)
             {
                 if (Running.TryRemove(pid, out var process))
@@ -129,12 +143,18 @@ public sealed class ChildProcess : IAsyncDisposable
                     try
                     {
                         process.Kill();
+                        killed.Add(process);
                     }
                     catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception)
                     {
                         // Already gone.
                     }
                 }
+            }
+
+            foreach (var process in killed)
+            {
+                process.WaitForExit(TimeSpan.FromSeconds(5));
             }
         }
     }
