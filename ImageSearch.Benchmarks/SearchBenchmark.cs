@@ -1,6 +1,5 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
+using ImageSearch.Benchmarks.Topology;
 using ImageSearch.Indexing.VectorStore;
 using ImageSearch.Indexing.VectorStore.Embedded;
 using StackExchange.Redis;
@@ -26,9 +25,11 @@ public sealed class SearchBenchmark : IBenchmark
     {
         var sizes = Option(args, "--sizes")?.Split(',').Select(int.Parse).ToArray() ?? [10_000, 100_000];
         var queries = int.Parse(Option(args, "--queries") ?? "1000");
-        using var server = Option(args, "--redis") is null ? LocalRedis.Start() : null;
-        var endpoint = Option(args, "--redis") ?? server!.Endpoint;
-        await using var redis = await ConnectionMultiplexer.ConnectAsync($"{endpoint},allowAdmin=true");
+        await using var server = Option(args, "--redis") is null
+            ? await RedisServer.StartAsync("redis", Directory.CreateTempSubdirectory("imagesearch-bench-search-").FullName, appendOnly: false)
+            : null;
+        var endpoint = Option(args, "--redis") ?? $"127.0.0.1:{server!.Port}";
+        await using var redis = await ConnectionMultiplexer.ConnectAsync($"{server?.ConnectionString ?? endpoint},allowAdmin=true");
 
         Console.WriteLine($"search benchmark: {Environment.ProcessorCount} cores, Redis at {endpoint}, {queries} queries a size");
         foreach (var size in sizes)
@@ -167,61 +168,5 @@ public sealed class SearchBenchmark : IBenchmark
     {
         var index = Array.IndexOf(args, name);
         return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
-    }
-
-    /// <summary>A throwaway redis-server without persistence, for the benchmark's data only.</summary>
-    private sealed class LocalRedis : IDisposable
-    {
-        private readonly Process _process;
-        private readonly string _directory;
-
-        private LocalRedis(Process process, string directory, string endpoint)
-        {
-            _process = process;
-            _directory = directory;
-            Endpoint = endpoint;
-        }
-
-        public string Endpoint { get; }
-
-        public static LocalRedis Start()
-        {
-            int port;
-            using (var listener = new TcpListener(IPAddress.Loopback, 0))
-            {
-                listener.Start();
-                port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            }
-
-            var directory = Directory.CreateTempSubdirectory("imagesearch-bench-").FullName;
-            var process = Process.Start(new ProcessStartInfo("redis-server",
-                ["--bind", "127.0.0.1", "--port", port.ToString(), "--dir", directory, "--save", "", "--appendonly", "no"])
-            {
-                RedirectStandardOutput = true,
-                UseShellExecute = false
-            }) ?? throw new InvalidOperationException("redis-server did not start (is it on PATH? or pass --redis host:port).");
-
-            var endpoint = $"127.0.0.1:{port}";
-            for (var attempt = 0; ; attempt++)
-            {
-                try
-                {
-                    using var probe = new TcpClient("127.0.0.1", port);
-                    return new LocalRedis(process, directory, endpoint);
-                }
-                catch (SocketException) when (attempt < 100)
-                {
-                    Thread.Sleep(50);
-                }
-            }
-        }
-
-        public void Dispose()
-        {
-            _process.Kill();
-            _process.WaitForExit();
-            _process.Dispose();
-            Directory.Delete(_directory, recursive: true);
-        }
     }
 }

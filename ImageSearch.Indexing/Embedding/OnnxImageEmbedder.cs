@@ -52,6 +52,7 @@ public sealed class OnnxImageEmbedder : IImageEmbedder, IDisposable
         // Decoding shares the cores: spinning inference threads would take CPU time the decoders need.
         sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         _session = new InferenceSession(modelFile, sessionOptions);
+        NativeHeap.Trim();
         _inputShape = CheckModelShape();
         _normalizer = new ModelInputNormalizer(_manifest.Input, folder);
         _decodeParallelism = settings.DecodeParallelism > 0 ? settings.DecodeParallelism : Environment.ProcessorCount;

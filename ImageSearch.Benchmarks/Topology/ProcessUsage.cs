@@ -1,0 +1,43 @@
+using System.Globalization;
+
+namespace ImageSearch.Benchmarks.Topology;
+
+/// <summary>What a process has used so far, read from <c>/proc</c>: CPU seconds (user + system), resident and peak resident memory.</summary>
+public readonly record struct ProcessUsage(double CpuSeconds, double ResidentMb, double PeakResidentMb)
+{
+    // The kernel's clock tick, USER_HZ, is 100 on every Linux platform .NET runs on.
+    private const double TicksPerSecond = 100;
+
+    public static ProcessUsage Read(int pid)
+    {
+        try
+        {
+            // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are the 12th and 13th.
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var cpu = (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / TicksPerSecond;
+            double resident = 0, peak = 0;
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+            {
+                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                {
+                    resident = Kilobytes(line) / 1024;
+                }
+                else if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                {
+                    peak = Kilobytes(line) / 1024;
+                }
+            }
+
+            return new ProcessUsage(cpu, resident, peak);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The process has exited.
+            return default;
+        }
+    }
+
+    private static double Kilobytes(string line) =>
+        double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+}
