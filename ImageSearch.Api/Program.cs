@@ -19,5 +19,6 @@ app.MapQueueApi();
 app.MapSearchApi();
 app.MapProductsApi();
 app.MapImagesApi();
+app.MapIndexApi();
 
 app.Run();
