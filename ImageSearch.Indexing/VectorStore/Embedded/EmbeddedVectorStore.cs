@@ -41,7 +41,7 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
         _resilience = resilience;
         _logger = logger ?? NullLogger<EmbeddedVectorStore>.Instance;
         _keys = new EmbeddedStoreKeys(options.CollectionName);
-        _index = new InMemoryVectorIndex(options.Dimensions);
+        _index = new InMemoryVectorIndex();
     }
 
     /// <summary>Points in this process's in-memory copy (after the last catch-up).</summary>
