@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
-using System.Text.Json.Nodes;
 using ImageSearch.Indexing.Embedding;
 using ImageSearch.Indexing.Imaging;
 using Microsoft.Extensions.Configuration;
@@ -22,20 +21,6 @@ public sealed class RetrievalBenchmark : IBenchmark
 
     public string Description => "top-1 / MRR / mAP on the opencv-doc pairs, per descriptor variant, with embed images/s and query latency";
 
-    private static readonly (string Name, string Description, JsonObject? Descriptor)[] Variants =
-    [
-        ("v1", "resnet18-imagenet@1: graph's 7x7 average pool, 224 centre crop", null),
-        ("crop-gem", "GeM p=3 of the 7x7 map, 224 centre crop", Descriptor("crop", [224], "gem")),
-        ("whole224-avg", "average of the map, whole picture, longer side 224", Descriptor("whole", [224], "average")),
-        ("whole224-gem", "GeM p=3, whole picture, longer side 224", Descriptor("whole", [224], "gem")),
-        ("whole320-gem", "GeM p=3, whole picture, longer side 320", Descriptor("whole", [320], "gem")),
-        ("whole320-rmac", "R-MAC, whole picture, longer side 320", Descriptor("whole", [320], "rmac")),
-        ("ms-gem", "GeM p=3, whole picture at 224 and 320", Descriptor("whole", [224, 320], "gem")),
-        ("ms3-gem", "GeM p=3, whole picture at 224, 320 and 448", Descriptor("whole", [224, 320, 448], "gem")),
-        ("ms-rmac", "R-MAC, whole picture at 224 and 320", Descriptor("whole", [224, 320], "rmac")),
-        ("shipped", "the shipped manifest (models/resnet18)", null)
-    ];
-
     public async Task<int> RunAsync(string[] args)
     {
         var data = Option(args, "--data") ?? Path.Combine(BenchmarkPaths.RepositoryRoot ?? ".", "test-data");
@@ -45,18 +30,16 @@ public sealed class RetrievalBenchmark : IBenchmark
             return 1;
         }
 
-        var wanted = Option(args, "--variants")?.Split(',') ?? Variants.Select(v => v.Name).ToArray();
+        var wanted = Option(args, "--variants")?.Split(',') ?? DescriptorVariants.All.Select(v => v.Name).ToArray();
         Console.WriteLine($"retrieval: {set.Queries.Count} queries over {set.Images.Count - 1} images each " +
             $"({set.Pairs.Count} pairs, {set.Images.Count - 2 * set.Pairs.Count} distractors); {Environment.ProcessorCount} cores; load average {Load.Average()}");
         Console.WriteLine($"{"variant",-15} {"top-1",6} {"MRR",6} {"mAP",6} {"sep.",5} {"embed/s",8} {"query p50",10}  description [misses: query→partner's rank]");
 
         var models = Path.Combine(AppContext.BaseDirectory, "models");
         float[][]? shippedVectors = null;
-        foreach (var (name, description, descriptor) in Variants.Where(v => wanted.Contains(v.Name)))
+        foreach (var (name, description, _) in DescriptorVariants.All.Where(v => wanted.Contains(v.Name)))
         {
-            using var variant = name == "shipped"
-                ? VariantModels.Create(models, name, _ => { })
-                : VariantModels.WithDescriptor(models, name, descriptor);
+            using var variant = DescriptorVariants.Create(models, name);
             await using var services = Services(data, variant.ModelsPath);
             var embedder = services.GetRequiredService<OnnxImageEmbedder>();
             var (vectors, embedRate, queryLatency) = await EmbedSetAsync(embedder, set);
@@ -87,14 +70,6 @@ public sealed class RetrievalBenchmark : IBenchmark
         Console.WriteLine($"load average after: {Load.Average()}");
         return 0;
     }
-
-    private static JsonObject Descriptor(string fit, int[] sizes, string pooling) => new()
-    {
-        ["fit"] = fit,
-        ["sizes"] = new JsonArray(sizes.Select(size => (JsonNode)size).ToArray()),
-        ["pooling"] = pooling,
-        ["power"] = 3
-    };
 
     private static ServiceProvider Services(string imageRoot, string modelsPath)
     {

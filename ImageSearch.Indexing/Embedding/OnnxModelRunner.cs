@@ -23,6 +23,7 @@ public sealed class OnnxModelRunner : IDisposable
         Channels = manifest.Output.Dimensions;
         IntraOpThreads = settings.IntraOpThreads > 0 ? settings.IntraOpThreads : Environment.ProcessorCount;
 
+        NativeMemoryRelease.LimitMallocArenas();
         using var options = new SessionOptions
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
@@ -48,6 +49,7 @@ public sealed class OnnxModelRunner : IDisposable
                 OnnxGraphRewriter.Rewrite(File.ReadAllBytes(modelFile), _inputName, _outputName, Channels), options);
         }
 
+        NativeMemoryRelease.AfterModelLoad();
         CheckShapes(manifest);
     }
 
