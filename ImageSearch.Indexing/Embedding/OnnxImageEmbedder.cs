@@ -99,6 +99,7 @@ public sealed class OnnxImageEmbedder : IImageEmbedder, IDisposable
         }
 
         var vector = Finish(pooled);
+        NativeMemoryRelease.TrimNativeHeap();
         EmbeddingDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("imagesearch.model", Model.Key));
         return vector;
     }
