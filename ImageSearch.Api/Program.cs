@@ -21,5 +21,6 @@ app.MapQueueApi();
 app.MapSearchApi();
 app.MapProductsApi();
 app.MapImagesApi();
+app.MapIndexApi();
 
 app.Run();

@@ -12,11 +12,17 @@ var api = builder.AddProject<Projects.ImageSearch_Api>("api")
     .WithTrustedProxies()
     .WithHttpHealthCheck("/health");
 
+var workers = builder.GetWorkerReplicas();
 var worker = builder.AddProject<Projects.ImageSearch_Worker>("worker")
     .WithReference(redis).WaitFor(redis)
     .WithImageRoot()
     .WithHttpHealthCheck("/health")
-    .WithReplicas(builder.GetWorkerReplicas());
+    .WithReplicas(workers);
+if (builder.ExecutionContext.IsRunMode)
+{
+    // The replicas share this host's cores: each one's inference and decoding threads default to its share.
+    worker.WithEnvironment("Embedding__HostReplicas", workers.ToString(System.Globalization.CultureInfo.InvariantCulture));
+}
 
 if (mode == HostingMode.Containers)
 {

@@ -7,9 +7,12 @@ using Microsoft.Extensions.DependencyInjection;
 namespace ImageSearch.Benchmarks;
 
 /// <summary>
-/// Images/s of decoding, of inference and of EmbedBatchAsync end to end over real photos, and the peak memory.
-/// Options: --photos DIR (default test-data/photos), --images N (default 300), --threads N (ORT intra-op, 0 = cores),
-/// --decoders N (0 = cores).
+/// Images/s of decoding, of inference and end to end over real photos (EmbedBatchAsync's pipeline, and the worker's
+/// steps: load and decode a batch, then embed it), batched inference against batch 1, and resident memory.
+/// Options: --photos DIR (default test-data/photos), --images N (default 300), --variant NAME (a descriptor of the
+/// retrieval benchmark, default shipped), --replicas N (Embedding:HostReplicas: this process's share of the cores),
+/// --threads N (ORT intra-op, 0 = the share), --decoders N (0 = the share), --batch N (the worker's batch, default 8),
+/// --arena on|off (ORT's CPU arena, default off).
 /// </summary>
 public sealed class EmbeddingBenchmark : IBenchmark
 {
@@ -27,69 +30,140 @@ public sealed class EmbeddingBenchmark : IBenchmark
         }
 
         var imageCount = int.Parse(Option(args, "--images") ?? "300");
+        var batchSize = int.Parse(Option(args, "--batch") ?? "8");
+        var variantName = Option(args, "--variant") ?? "shipped";
+        using var variant = DescriptorVariants.Create(Path.Combine(AppContext.BaseDirectory, "models"), variantName);
         var settings = new Dictionary<string, string?>
         {
             ["ImageLoader:ImageRoot"] = photos,
+            ["Embedding:ModelsPath"] = variant.ModelsPath,
+            ["Embedding:HostReplicas"] = Option(args, "--replicas") ?? "1",
             ["Embedding:IntraOpThreads"] = Option(args, "--threads") ?? "0",
-            ["Embedding:DecodeParallelism"] = Option(args, "--decoders") ?? "0"
+            ["Embedding:DecodeParallelism"] = Option(args, "--decoders") ?? "0",
+            ["Embedding:CpuMemoryArena"] = Option(args, "--arena") == "on" ? "true" : "false"
         };
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection().AddLogging().AddImageEmbedding(configuration).BuildServiceProvider();
         await using var _ = services;
+        var residentBefore = Resident("VmRSS");
         var embedder = services.GetRequiredService<OnnxImageEmbedder>();
+        var residentLoaded = Resident("VmRSS");
 
         var files = Directory.GetFiles(photos, "*.jpg").Order(StringComparer.Ordinal).Select(Path.GetFileName).ToArray();
         var sources = Enumerable.Range(0, imageCount).Select(i => (ImageSource)new ImageSource.File(files[i % files.Length]!)).ToList();
-        var decoders = int.Parse(settings["Embedding:DecodeParallelism"]!) is > 0 and var d ? d : Environment.ProcessorCount;
-        Console.WriteLine($"embed: {imageCount} images cycling over {files.Length} photos; {Environment.ProcessorCount} cores; " +
-            $"intra-op threads {settings["Embedding:IntraOpThreads"]} (0 = cores), decoders {decoders}; load average {LoadAverage()}");
+        var decoders = embedder.DecodeParallelism;
+        Console.WriteLine($"embed: {imageCount} images cycling over {files.Length} photos; {Environment.ProcessorCount} cores; variant {variantName} " +
+            $"({embedder.Model.Key}); host replicas {settings["Embedding:HostReplicas"]}, intra-op threads {embedder.Runner.IntraOpThreads}, " +
+            $"decoders {decoders}, arena {settings["Embedding:CpuMemoryArena"]}; load average {LoadAverage.Read()}");
 
         // Warm-up: the first inference allocates ORT's buffers, the first decode loads codecs.
         await embedder.EmbedBatchAsync(sources.Take(8).ToList());
 
-        var decodeOne = await TimeDecodeAsync(embedder, sources, parallelism: 1);
-        var decodeParallel = await TimeDecodeAsync(embedder, sources, decoders);
-        var inference = TimeInference(embedder, sources[0], Math.Min(imageCount, 150));
-
+        // The worker's pattern first, so the resident figure is what a worker holds (the timings below keep images in hand).
+        var stepwise = await TimeWorkerStepsAsync(embedder, sources, batchSize);
+        var residentWorker = Resident("VmRSS");
         var stopwatch = Stopwatch.StartNew();
         var results = await embedder.EmbedBatchAsync(sources);
         stopwatch.Stop();
         var failed = results.Count(result => !result.Succeeded);
+        var pipelined = imageCount / stopwatch.Elapsed.TotalSeconds;
+        var residentPipelined = Resident("VmRSS");
+
+        var decodeOne = await TimeDecodeAsync(embedder, sources, parallelism: 1);
+        var decodeParallel = await TimeDecodeAsync(embedder, sources, decoders);
+        var inference = await TimeInferenceAsync(embedder, sources, Math.Min(imageCount, 100));
 
         using var process = Process.GetCurrentProcess();
         Console.WriteLine($"decode+preprocess, 1 thread:        {decodeOne,7:0.0} images/s");
         Console.WriteLine($"decode+preprocess, {decoders} threads:       {decodeParallel,7:0.0} images/s");
-        Console.WriteLine($"inference only:                     {inference,7:0.0} images/s");
-        Console.WriteLine($"end to end (EmbedBatchAsync):       {imageCount / stopwatch.Elapsed.TotalSeconds,7:0.0} images/s ({failed} failed)");
-        Console.WriteLine($"peak working set:                   {process.PeakWorkingSet64 / (1024.0 * 1024),7:0} MB");
-        Console.WriteLine($"load average after:                 {LoadAverage()}");
+        Console.WriteLine($"inference + pooling only:           {inference,7:0.0} images/s");
+        Console.WriteLine($"end to end, pipelined (EmbedBatch): {pipelined,7:0.0} images/s ({failed} failed)");
+        Console.WriteLine($"end to end, worker steps, batch {batchSize,-3} {stepwise,7:0.0} images/s (load+decode the batch, then embed it)");
+        Console.WriteLine($"resident: before model {residentBefore:0} MB, model loaded {residentLoaded:0} MB, after the worker steps {residentWorker:0} MB, " +
+                          $"after the pipeline {residentPipelined:0} MB, after the timings {Resident("VmRSS"):0} MB (peak {Resident("VmHWM"):0} MB)");
+        if (!embedder.Runner.FixedInput)
+        {
+            foreach (var (width, height) in new[] { (224, 224), (320, 224) })
+            {
+                var rates = string.Join(", ", new[] { 1, 2, 4, 8 }.Select(batch => $"batch {batch}: {TimeBatchedInference(embedder.Runner, width, height, batch):0.0}"));
+                Console.WriteLine($"inference {width}x{height}, images/s: {rates}");
+            }
+        }
+
+        Console.WriteLine($"load average after:                 {LoadAverage.Read()}");
         return failed == 0 ? 0 : 1;
     }
+
+    /// <summary>What the worker's processor does per batch: load and decode the batch in parallel, then embed it image by image.</summary>
+    private static async Task<double> TimeWorkerStepsAsync(OnnxImageEmbedder embedder, IReadOnlyList<ImageSource> sources, int batchSize)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        foreach (var batch in sources.Chunk(batchSize))
+        {
+            var images = new PreparedImage[batch.Length];
+            await Parallel.ForEachAsync(Enumerable.Range(0, batch.Length), new ParallelOptions { MaxDegreeOfParallelism = embedder.DecodeParallelism },
+                async (i, token) => images[i] = embedder.Preparer.Decode((await embedder.Preparer.LoadAsync(batch[i], token)).Span));
+            foreach (var image in images)
+            {
+                embedder.Embed(image);
+                image.Dispose();
+            }
+        }
+
+        return sources.Count / stopwatch.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Inference alone on batches of one size (the graph's batch dimension is symbolic once rewritten).</summary>
+    private static double TimeBatchedInference(OnnxModelRunner runner, int width, int height, int batchSize)
+    {
+        var tensors = Enumerable.Range(0, batchSize).Select(_ => new ModelInputTensor(new float[3 * width * height], width, height)).ToList();
+        runner.Run(tensors, (_, _, _, _) => { });
+        var images = 0;
+        var stopwatch = Stopwatch.StartNew();
+        while (images < 64)
+        {
+            runner.Run(tensors, (_, _, _, _) => { });
+            images += batchSize;
+        }
+
+        return images / stopwatch.Elapsed.TotalSeconds;
+    }
+
+    private static double Resident(string field) =>
+        File.Exists("/proc/self/status")
+            ? File.ReadLines("/proc/self/status").Where(line => line.StartsWith(field + ":", StringComparison.Ordinal))
+                .Select(line => long.Parse(line[(field.Length + 1)..].Trim().Split(' ')[0]) / 1024.0).FirstOrDefault()
+            : double.NaN;
 
     private static async Task<double> TimeDecodeAsync(OnnxImageEmbedder embedder, IReadOnlyList<ImageSource> sources, int parallelism)
     {
         var stopwatch = Stopwatch.StartNew();
         await Parallel.ForEachAsync(sources, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, async (source, token) =>
         {
-            using var picture = embedder.NewPicture();
-            var tensor = embedder.RentTensor();
-            await embedder.PrepareAsync(source, picture, tensor, token);
+            var encoded = await embedder.Preparer.LoadAsync(source, token);
+            embedder.Preparer.Decode(encoded.Span).Dispose();
         });
         return sources.Count / stopwatch.Elapsed.TotalSeconds;
     }
 
-    private static double TimeInference(OnnxImageEmbedder embedder, ImageSource source, int count)
+    /// <summary>The embed step alone (inference and pooling), over already decoded images.</summary>
+    private static async Task<double> TimeInferenceAsync(OnnxImageEmbedder embedder, IReadOnlyList<ImageSource> sources, int count)
     {
-        using var picture = embedder.NewPicture();
-        var tensor = embedder.RentTensor();
-        embedder.PrepareAsync(source, picture, tensor, CancellationToken.None).GetAwaiter().GetResult();
-        var stopwatch = Stopwatch.StartNew();
-        for (var i = 0; i < count; i++)
+        var prepared = new List<PreparedImage>();
+        foreach (var source in sources.Take(count))
         {
-            embedder.Infer(tensor);
+            prepared.Add(embedder.Preparer.Decode((await embedder.Preparer.LoadAsync(source)).Span));
         }
 
-        return count / stopwatch.Elapsed.TotalSeconds;
+        var stopwatch = Stopwatch.StartNew();
+        foreach (var image in prepared)
+        {
+            embedder.Embed(image);
+        }
+
+        var rate = prepared.Count / stopwatch.Elapsed.TotalSeconds;
+        prepared.ForEach(image => image.Dispose());
+        return rate;
     }
 
     private static string? Option(string[] args, string name) =>
@@ -107,7 +181,4 @@ public sealed class EmbeddingBenchmark : IBenchmark
 
         return null;
     }
-
-    private static string LoadAverage() =>
-        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 }

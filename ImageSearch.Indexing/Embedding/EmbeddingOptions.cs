@@ -11,9 +11,24 @@ public sealed class EmbeddingOptions
     /// <summary>The folder holding one sub-folder per model (manifest.json + ONNX file); relative to the application folder.</summary>
     public string ModelsPath { get; set; } = "models";
 
-    /// <summary>Threads ONNX Runtime uses inside one inference; 0 lets it use one per core.</summary>
+    /// <summary>
+    /// Processes on this host that embed images at the same time (the AppHost passes its worker replica count). The
+    /// thread defaults divide the cores between them, so together they use every core once instead of fighting over them.
+    /// </summary>
+    public int HostReplicas { get; set; } = 1;
+
+    /// <summary>Threads ONNX Runtime uses inside one inference; 0: the cores divided by <see cref="HostReplicas"/>.</summary>
     public int IntraOpThreads { get; set; }
 
-    /// <summary>Images decoded at the same time by EmbedBatchAsync while inference runs; 0 means one per core.</summary>
+    /// <summary>Images decoded at the same time by a batch; 0: the cores divided by <see cref="HostReplicas"/>.</summary>
     public int DecodeParallelism { get; set; }
+
+    /// <summary>
+    /// Whether ONNX Runtime keeps freed buffers in its arena for the next inference. Off by default: inputs differ in
+    /// size from image to image, so the arena grows to the largest and stays there, for no measurable speed.
+    /// </summary>
+    public bool CpuMemoryArena { get; set; }
+
+    /// <summary>Cores each of the host's embedding processes may count on.</summary>
+    public int CoresPerReplica => Math.Max(1, Environment.ProcessorCount / Math.Max(1, HostReplicas));
 }

@@ -3,14 +3,15 @@ using SkiaSharp;
 
 namespace ImageSearch.Indexing.Embedding;
 
-/// <summary>Writes an RGBA picture of the model's input size into its NCHW float tensor, normalised as the manifest says.</summary>
+/// <summary>Writes an RGBA picture into the model's NCHW float tensor, normalised as the manifest says.</summary>
 public sealed class ModelInputNormalizer
 {
     private readonly int _width;
     private readonly int _height;
     private readonly int[] _sourceChannel;   // for each tensor channel, its byte offset in an RGBA pixel
     private readonly float _pixelFactor;
-    private readonly float[] _mean;          // per tensor element (a mean image) or per channel (3 values)
+    private readonly float[] _channelMean;
+    private readonly float[]? _meanImage;    // per tensor element at the manifest's input size, when the model has one
     private readonly float[] _scale;
 
     public ModelInputNormalizer(ModelInput input, string modelFolder)
@@ -20,33 +21,40 @@ public sealed class ModelInputNormalizer
         _sourceChannel = input.ChannelOrder == "BGR" ? [2, 1, 0] : [0, 1, 2];
         _pixelFactor = input.PixelRange / 255f;
         _scale = input.Scale;
-        _mean = input.MeanImageModel is { } meanModel
+        _channelMean = input.Mean;
+        _meanImage = input.MeanImageModel is { } meanModel
             ? ComputeMeanImage(Path.Combine(modelFolder, meanModel), input)
-            : input.Mean;
+            : null;
     }
 
+    /// <summary>Floats of one image at the manifest's input size.</summary>
     public int TensorLength => 3 * _width * _height;
 
     /// <summary>True when the mean is a per-pixel image rather than one value per channel.</summary>
-    public bool UsesMeanImage => _mean.Length == TensorLength;
+    public bool UsesMeanImage => _meanImage is not null;
 
+    /// <summary>
+    /// Writes an RGBA picture into an NCHW tensor of its own size. The per-pixel mean image applies to pictures of the
+    /// size it was made for; other sizes (whole pictures at several scales) get the per-channel means.
+    /// </summary>
     public void Write(SKBitmap picture, Span<float> tensor)
     {
-        if (picture.Width != _width || picture.Height != _height || picture.ColorType != SKColorType.Rgba8888)
+        var plane = picture.Width * picture.Height;
+        if (picture.ColorType != SKColorType.Rgba8888 || tensor.Length < 3 * plane)
         {
-            throw new ArgumentException($"Expected a {_width}x{_height} RGBA picture.", nameof(picture));
+            throw new ArgumentException("Expected an RGBA picture and a tensor of its size.", nameof(picture));
         }
 
+        var meanImage = picture.Width == _width && picture.Height == _height ? _meanImage : null;
         var pixels = picture.GetPixelSpan();
-        var plane = _width * _height;
         for (var channel = 0; channel < 3; channel++)
         {
             var offset = _sourceChannel[channel];
             var scale = _scale[channel];
             var output = tensor.Slice(channel * plane, plane);
-            if (UsesMeanImage)
+            if (meanImage is not null)
             {
-                var mean = _mean.AsSpan(channel * plane, plane);
+                var mean = meanImage.AsSpan(channel * plane, plane);
                 for (var i = 0; i < plane; i++)
                 {
                     output[i] = (pixels[i * 4 + offset] * _pixelFactor - mean[i]) * scale;
@@ -54,7 +62,7 @@ public sealed class ModelInputNormalizer
             }
             else
             {
-                var mean = _mean[channel];
+                var mean = _channelMean[channel];
                 for (var i = 0; i < plane; i++)
                 {
                     output[i] = (pixels[i * 4 + offset] * _pixelFactor - mean) * scale;

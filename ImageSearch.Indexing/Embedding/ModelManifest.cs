@@ -13,7 +13,8 @@ public sealed record ModelManifest(
     string File,
     ModelInput Input,
     ModelOutput Output,
-    string Distance)
+    string Distance,
+    ModelDescriptor? Descriptor = null)
 {
     public const string FileName = "manifest.json";
 
@@ -81,6 +82,10 @@ public sealed record ModelManifest(
         {
             problem = "only the cosine distance is supported (vectors are L2-normalised)";
         }
+        else if (Descriptor?.Problem() is { } descriptorProblem)
+        {
+            problem = descriptorProblem;
+        }
 
         if (problem is not null)
         {
@@ -104,4 +109,38 @@ public sealed record ModelInput(
     float[] Scale,
     string? MeanImageModel = null);
 
+/// <summary>
+/// The output tensor and its size per image: a vector of <paramref name="Dimensions"/> values, or, with a
+/// <see cref="ModelDescriptor"/>, a feature map of <paramref name="Dimensions"/> channels.
+/// </summary>
 public sealed record ModelOutput(string Name, int Dimensions);
+
+/// <summary>
+/// Turns the output, a convolutional feature map <c>[N, channels, h, w]</c>, into one vector per image. The graph is
+/// rewritten when loaded (<see cref="OnnxGraphRewriter"/>) so that the map is its output and the input size is free.
+/// </summary>
+/// <param name="Fit">
+/// <c>whole</c>: the whole picture, aspect kept, its longer side scaled to each of <paramref name="Sizes"/>;
+/// <c>crop</c>: the input's width × height centre crop (one scale).
+/// </param>
+/// <param name="Sizes">Longer side, in pixels, of each scale the network sees; the scales' descriptors are summed.</param>
+/// <param name="Pooling"><c>gem</c> (generalised mean, <paramref name="Power"/>), <c>rmac</c> (regional maximum
+/// activations) or <c>average</c>.</param>
+/// <param name="Whitening">A file beside the manifest (see <see cref="PcaWhitening"/>) applied to the pooled vector.</param>
+public sealed record ModelDescriptor(
+    string Fit = "whole",
+    int[]? Sizes = null,
+    string Pooling = "gem",
+    float Power = 3,
+    string? Whitening = null)
+{
+    internal string? Problem() => (Fit, Pooling) switch
+    {
+        (not ("whole" or "crop"), _) => "descriptor.fit must be whole or crop",
+        (_, not ("gem" or "rmac" or "average")) => "descriptor.pooling must be gem, rmac or average",
+        ("whole", _) when Sizes is not { Length: > 0 } || Sizes.Any(size => size is < 32 or > 2048) =>
+            "descriptor.sizes needs one or more sizes between 32 and 2048",
+        (_, "gem") when Power is < 1 or > 16 => "descriptor.power must be between 1 and 16",
+        _ => null
+    };
+}

@@ -1,20 +1,18 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using System.Numerics.Tensors;
 using System.Threading.Channels;
 using ImageSearch.Indexing.Imaging;
 using ImageSearch.Indexing.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.ML.OnnxRuntime;
-using SkiaSharp;
 
 namespace ImageSearch.Indexing.Embedding;
 
 /// <summary>
-/// Embeds images with an ONNX model described by a manifest (ResNet18 by default). One instance, and so one
-/// <see cref="InferenceSession"/>, per process: the session is thread-safe and loading it costs ~64 MB and a second.
+/// Embeds images with an ONNX model described by a manifest (ResNet18 by default): the <see cref="ImagePreparer"/>
+/// loads and decodes, the <see cref="OnnxModelRunner"/> runs the network, and the manifest's descriptor pools its
+/// feature map (and whitens it). One instance per process: loading the session costs ~64 MB and a second.
 /// </summary>
 public sealed class OnnxImageEmbedder : IImageEmbedder, IDisposable
 {
@@ -23,72 +21,94 @@ public sealed class OnnxImageEmbedder : IImageEmbedder, IDisposable
     private static readonly Histogram<double> EmbeddingDuration = ImageSearchTelemetry.Meter.CreateHistogram<double>(
         "imagesearch.embedding.duration", "s", "Model inference time for one image (decoding not included).");
 
-    private readonly ImageLoader _loader;
-    private readonly InferenceSession _session;
-    private readonly ModelInputNormalizer _normalizer;
-    private readonly ModelManifest _manifest;
-    private readonly long[] _inputShape;
+    private readonly OnnxModelRunner _runner;
+    private readonly ModelDescriptor? _descriptor;
+    private readonly PcaWhitening? _whitening;
     private readonly int _decodeParallelism;
-    private readonly ConcurrentBag<float[]> _freeTensors = [];
 
-    public OnnxImageEmbedder(ImageLoader loader, IOptions<EmbeddingOptions> options, ILogger<OnnxImageEmbedder> logger)
+    public OnnxImageEmbedder(ImageLoader loader, ImageDecoder decoder, IOptions<EmbeddingOptions> options, ILogger<OnnxImageEmbedder> logger)
     {
-        _loader = loader;
         var settings = options.Value;
         var modelsPath = Path.Combine(AppContext.BaseDirectory, settings.ModelsPath);
-        (_manifest, var folder) = ModelManifest.Find(modelsPath, settings.ModelId);
-        var modelFile = Path.Combine(folder, _manifest.File);
+        var (manifest, folder) = ModelManifest.Find(modelsPath, settings.ModelId);
+        var modelFile = Path.Combine(folder, manifest.File);
         if (!File.Exists(modelFile))
         {
-            throw new InvalidOperationException($"The model file '{modelFile}' named in the manifest of '{_manifest.Id}' does not exist.");
+            throw new InvalidOperationException($"The model file '{modelFile}' named in the manifest of '{manifest.Id}' does not exist.");
         }
 
-        using var sessionOptions = new SessionOptions
+        var threads = new EmbeddingOptions
         {
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            IntraOpNumThreads = settings.IntraOpThreads
+            IntraOpThreads = settings.IntraOpThreads > 0 ? settings.IntraOpThreads : settings.CoresPerReplica,
+            CpuMemoryArena = settings.CpuMemoryArena
         };
-        // Decoding shares the cores: spinning inference threads would take CPU time the decoders need.
-        sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
-        _session = new InferenceSession(modelFile, sessionOptions);
-        NativeHeap.Trim();
-        _inputShape = CheckModelShape();
-        _normalizer = new ModelInputNormalizer(_manifest.Input, folder);
-        _decodeParallelism = settings.DecodeParallelism > 0 ? settings.DecodeParallelism : Environment.ProcessorCount;
-        Model = new EmbeddingModelInfo(_manifest.Id, _manifest.Version, _manifest.Output.Dimensions);
-        logger.LogInformation("Embedding model {ModelKey} loaded from {ModelFile} ({Dimensions} dimensions, mean {MeanKind}, {Threads} intra-op threads)",
-            Model.Key, modelFile, Model.Dimensions, _normalizer.UsesMeanImage ? "image" : "per channel",
-            settings.IntraOpThreads > 0 ? settings.IntraOpThreads : Environment.ProcessorCount);
+        _runner = new OnnxModelRunner(modelFile, manifest, threads);
+        _descriptor = manifest.Descriptor;
+        if (_descriptor?.Whitening is { } whiteningFile)
+        {
+            _whitening = PcaWhitening.Read(Path.Combine(folder, whiteningFile));
+            if (_whitening.InputDimensions != _runner.Channels)
+            {
+                throw new InvalidOperationException(
+                    $"The whitening '{whiteningFile}' of '{manifest.Id}' takes {_whitening.InputDimensions}-d vectors; the model gives {_runner.Channels}.");
+            }
+        }
+
+        var normalizer = new ModelInputNormalizer(manifest.Input, folder);
+        Preparer = new ImagePreparer(loader, decoder, normalizer, manifest.Input, _descriptor);
+        _decodeParallelism = settings.DecodeParallelism > 0 ? settings.DecodeParallelism : settings.CoresPerReplica;
+        Model = new EmbeddingModelInfo(manifest.Id, manifest.Version, _whitening?.OutputDimensions ?? _runner.Channels);
+        logger.LogInformation(
+            "Embedding model {ModelKey} loaded from {ModelFile} ({Dimensions} dimensions, {Descriptor}, {Threads} intra-op threads, {Decoders} decoders)",
+            Model.Key, modelFile, Model.Dimensions, Describe(_descriptor, _whitening), _runner.IntraOpThreads, _decodeParallelism);
     }
 
     public EmbeddingModelInfo Model { get; }
 
+    /// <summary>The load and decode steps.</summary>
+    public ImagePreparer Preparer { get; }
+
+    /// <summary>Images a batch decodes at the same time.</summary>
+    public int DecodeParallelism => _decodeParallelism;
+
     public async Task<float[]> EmbedAsync(ImageSource source, CancellationToken cancellationToken = default)
     {
-        using var picture = NewPicture();
-        var tensor = RentTensor();
-        try
+        PreparedImage prepared;
+        using (ActivitySource.StartActivity("load image"))
         {
-            using (ActivitySource.StartActivity("load image"))
-            {
-                await PrepareAsync(source, picture, tensor, cancellationToken);
-            }
-
-            using var embed = ActivitySource.StartActivity("embed image");
-            return Infer(tensor);
+            var encoded = await Preparer.LoadAsync(source, cancellationToken);
+            cancellationToken.ThrowIfCancellationRequested();
+            prepared = Preparer.Decode(encoded.Span);
         }
-        finally
+
+        using (prepared)
+        using (ActivitySource.StartActivity("embed image"))
         {
-            _freeTensors.Add(tensor);
+            return Embed(prepared);
         }
     }
 
+    /// <summary>The embed step: runs the model on each scale of the image and pools the maps into one unit vector.</summary>
+    public float[] Embed(PreparedImage image)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var pooled = new float[_runner.Channels];
+        foreach (var scale in image.Scales)
+        {
+            _runner.Run([scale], (_, map, height, width) => Pool(map, height, width, pooled));
+        }
+
+        var vector = Finish(pooled);
+        NativeMemoryRelease.TrimNativeHeap();
+        EmbeddingDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("imagesearch.model", Model.Key));
+        return vector;
+    }
+
     /// <summary>
-    /// A pipeline: <see cref="EmbeddingOptions.DecodeParallelism"/> decoders read, decode and normalise images into
-    /// a small bounded channel while one loop runs inference, one image at a time (the model's batch size is 1).
-    /// Each image's "load image" and "embed image" spans go under the parent its caller gave
-    /// (<see cref="ImageSearchTelemetry.ParentBatchItems"/>), else under the "embed batch" span.
+    /// A pipeline: <see cref="EmbeddingOptions.DecodeParallelism"/> decoders load and decode images into a small
+    /// bounded channel while one loop runs inference, one image at a time. Each image's "load image" and "embed image"
+    /// spans go under the parent its caller gave (<see cref="ImageSearchTelemetry.ParentBatchItems"/>), else under the
+    /// "embed batch" span.
     /// </summary>
     public async Task<IReadOnlyList<EmbeddingResult>> EmbedBatchAsync(IReadOnlyList<ImageSource> sources, CancellationToken cancellationToken = default)
     {
@@ -103,26 +123,26 @@ public sealed class OnnxImageEmbedder : IImageEmbedder, IDisposable
         activity?.SetTag("embedding.model", Model.Key);
 
         var decoderCount = Math.Min(_decodeParallelism, sources.Count);
-        var prepared = Channel.CreateBounded<(int Index, float[] Tensor)>(
+        var prepared = Channel.CreateBounded<(int Index, PreparedImage Image)>(
             new BoundedChannelOptions(decoderCount + 1) { SingleReader = true });
         var next = -1;
 
         async Task DecodeAsync()
         {
-            using var picture = NewPicture();
             for (var index = Interlocked.Increment(ref next); index < sources.Count; index = Interlocked.Increment(ref next))
             {
-                var tensor = RentTensor();
                 var current = Activity.Current;
                 var load = ImageSearchTelemetry.StartBatchItemActivity("load image", index);
+                PreparedImage image;
                 try
                 {
-                    await PrepareAsync(sources[index], picture, tensor, cancellationToken);
+                    var encoded = await Preparer.LoadAsync(sources[index], cancellationToken);
+                    cancellationToken.ThrowIfCancellationRequested();
+                    image = Preparer.Decode(encoded.Span);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     load?.SetStatus(ActivityStatusCode.Error, ex.Message);
-                    _freeTensors.Add(tensor);
                     results[index] = new EmbeddingResult(null, ex);
                     continue;
                 }
@@ -132,7 +152,7 @@ public sealed class OnnxImageEmbedder : IImageEmbedder, IDisposable
                     Activity.Current = current;
                 }
 
-                await prepared.Writer.WriteAsync((index, tensor), cancellationToken);
+                await prepared.Writer.WriteAsync((index, image), cancellationToken);
             }
         }
 
@@ -142,13 +162,13 @@ public sealed class OnnxImageEmbedder : IImageEmbedder, IDisposable
 
         await Task.Run(async () =>
         {
-            await foreach (var (index, tensor) in prepared.Reader.ReadAllAsync(cancellationToken))
+            await foreach (var (index, image) in prepared.Reader.ReadAllAsync(cancellationToken))
             {
                 var current = Activity.Current;
                 var embed = ImageSearchTelemetry.StartBatchItemActivity("embed image", index);
                 try
                 {
-                    results[index] = new EmbeddingResult(Infer(tensor), null);
+                    results[index] = new EmbeddingResult(Embed(image), null);
                 }
                 catch (OnnxRuntimeException ex)
                 {
@@ -159,7 +179,7 @@ public sealed class OnnxImageEmbedder : IImageEmbedder, IDisposable
                 {
                     embed?.Dispose();
                     Activity.Current = current;
-                    _freeTensors.Add(tensor);
+                    image.Dispose();
                 }
             }
         }, cancellationToken);
@@ -170,67 +190,40 @@ public sealed class OnnxImageEmbedder : IImageEmbedder, IDisposable
         return results;
     }
 
-    /// <summary>Reads, decodes and normalises one image into <paramref name="tensor"/>.</summary>
-    internal async Task PrepareAsync(ImageSource source, SKBitmap picture, float[] tensor, CancellationToken cancellationToken)
+    /// <summary>The runner, for benchmarks that time inference alone.</summary>
+    internal OnnxModelRunner Runner => _runner;
+
+    private void Pool(ReadOnlySpan<float> map, int height, int width, float[] pooled)
     {
-        var encoded = await _loader.ReadAsync(source, cancellationToken);
-        cancellationToken.ThrowIfCancellationRequested();
-        _loader.Render(encoded.Span, picture);
-        _normalizer.Write(picture, tensor);
+        if (_descriptor is null)
+        {
+            map[..pooled.Length].CopyTo(pooled);
+            return;
+        }
+
+        FeatureMapPooling.AddNormalised(_descriptor.Pooling, _descriptor.Power, map, height, width, pooled);
     }
 
-    /// <summary>Runs the model on one prepared tensor and returns the L2-normalised feature vector.</summary>
-    internal float[] Infer(float[] tensor)
+    private float[] Finish(float[] pooled)
     {
-        var started = Stopwatch.GetTimestamp();
-        using var input = OrtValue.CreateTensorValueFromMemory(tensor, _inputShape);
-        using var runOptions = new RunOptions();
-        using var outputs = _session.Run(runOptions, [_manifest.Input.Name], [input], [_manifest.Output.Name]);
-        var vector = outputs[0].GetTensorDataAsSpan<float>().ToArray();
-        var norm = TensorPrimitives.Norm(vector);
+        if (_whitening is not null)
+        {
+            return _whitening.Apply(pooled);
+        }
+
+        var norm = System.Numerics.Tensors.TensorPrimitives.Norm(pooled);
         if (norm > 0)
         {
-            TensorPrimitives.Divide(vector, norm, vector);
+            System.Numerics.Tensors.TensorPrimitives.Divide(pooled, norm, pooled);
         }
 
-        EmbeddingDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("imagesearch.model", Model.Key));
-        return vector;
+        return pooled;
     }
 
-    private long[] CheckModelShape()
-    {
-        var input = _manifest.Input;
-        if (!_session.InputMetadata.TryGetValue(input.Name, out var inputMetadata))
-        {
-            throw new InvalidOperationException($"The model '{_manifest.Id}' has no input '{input.Name}'; it has {string.Join(", ", _session.InputNames)}.");
-        }
+    private static string Describe(ModelDescriptor? descriptor, PcaWhitening? whitening) => descriptor is null
+        ? "the graph's output"
+        : $"{descriptor.Pooling} of the feature map, {descriptor.Fit} at {string.Join("/", descriptor.Sizes ?? [])}" +
+          (whitening is null ? "" : $", whitened {whitening.InputDimensions}→{whitening.OutputDimensions}");
 
-        if (!_session.OutputMetadata.TryGetValue(_manifest.Output.Name, out var outputMetadata))
-        {
-            throw new InvalidOperationException($"The model '{_manifest.Id}' has no output '{_manifest.Output.Name}'; it has {string.Join(", ", _session.OutputNames)}.");
-        }
-
-        var outputLength = outputMetadata.Dimensions.Skip(1).Aggregate(1L, (product, dim) => product * Math.Max(dim, 1));
-        if (outputLength != _manifest.Output.Dimensions)
-        {
-            throw new InvalidOperationException($"The model '{_manifest.Id}' outputs {outputLength} values, its manifest says {_manifest.Output.Dimensions}.");
-        }
-
-        long[] shape = [1, 3, input.Height, input.Width];
-        var declared = inputMetadata.Dimensions;
-        if (declared.Length != 4 || declared.Zip(shape).Any(pair => pair.First > 0 && pair.First != pair.Second))
-        {
-            throw new InvalidOperationException(
-                $"The model '{_manifest.Id}' expects input [{string.Join(",", declared)}], its manifest says [{string.Join(",", shape)}].");
-        }
-
-        return shape;
-    }
-
-    internal SKBitmap NewPicture() =>
-        new(new SKImageInfo(_manifest.Input.Width, _manifest.Input.Height, SKColorType.Rgba8888, SKAlphaType.Premul));
-
-    internal float[] RentTensor() => _freeTensors.TryTake(out var tensor) ? tensor : new float[_normalizer.TensorLength];
-
-    public void Dispose() => _session.Dispose();
+    public void Dispose() => _runner.Dispose();
 }

@@ -15,6 +15,13 @@ public interface IVectorStore
 
     Task<VectorPoint?> GetAsync(string productId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// One page of every stored product's payload, whatever its model (for re-indexing). Start with a null cursor and
+    /// pass each page's <see cref="PayloadPage.Next"/> until it is null. A product present for the whole scroll is seen
+    /// at least once; one written during it may be seen twice.
+    /// </summary>
+    Task<PayloadPage> ScrollAsync(string? cursor, int limit, CancellationToken cancellationToken = default);
+
     /// <summary>Top results by cosine similarity, best first, after filter, offset and minimum score.</summary>
     Task<IReadOnlyList<VectorSearchHit>> SearchAsync(VectorSearchQuery query, CancellationToken cancellationToken = default);
 }

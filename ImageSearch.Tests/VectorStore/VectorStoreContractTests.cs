@@ -52,6 +52,32 @@ public abstract class VectorStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Scrolling_pages_through_every_stored_product_of_every_model_once()
+    {
+        var points = TestPoints.Many(7).Concat(TestPoints.Many(3, seedOffset: 100, model: "older-model@1")
+            .Select(point => point with { ProductId = $"old-{point.ProductId}", Payload = point.Payload with { ProductId = $"old-{point.ProductId}" } }))
+            .ToList();
+        await Store.UpsertAsync(points, Ct);
+        await Store.DeleteAsync("p003", Ct);
+
+        var seen = new List<ProductPayload>();
+        var pages = 0;
+        string? cursor = null;
+        do
+        {
+            var page = await Store.ScrollAsync(cursor, limit: 3, Ct);
+            seen.AddRange(page.Payloads);
+            cursor = page.Next;
+            Assert.True(++pages <= 10, "the scroll does not end");
+        }
+        while (cursor is not null);
+
+        Assert.Equal(points.Select(point => point.ProductId).Where(id => id != "p003").Order(), seen.Select(payload => payload.ProductId).Order());
+        Assert.Equal("older-model@1", seen.Single(payload => payload.ProductId == "old-p001").ModelKey);
+        Assert.Equal(points.Single(point => point.ProductId == "p005").Payload.ImageRef, seen.Single(payload => payload.ProductId == "p005").ImageRef);
+    }
+
+    [Fact]
     public async Task Upserting_a_product_again_replaces_its_point()
     {
         await Store.UpsertAsync([TestPoints.Point("sku-1", TestPoints.UnitVector(1), name: "old")], Ct);

@@ -1,15 +1,16 @@
 using System.Diagnostics;
 using ImageSearch.Indexing.Imaging;
 using ImageSearch.Indexing.Telemetry;
+using Microsoft.ML.OnnxRuntime;
 
 namespace ImageSearch.Worker.Services;
 
 /// <summary>
-/// Indexes a batch: embeds every image (decoding in parallel with inference), then writes all the vectors
-/// in one upsert. An image that cannot be loaded fails alone; a vector store failure fails the whole batch
-/// as transient, so the queue retries it.
-/// Spans: each task's "load image" and "embed image" go under its "process task" span; the one upsert shows in
-/// each task's trace as an "upsert vector" span covering the shared call.
+/// Indexes a batch in four steps: load every image (file, URL) and decode it into the model's input, a few at a time;
+/// embed them one after another on the model's own threads; then upsert all the vectors in one call. An image that
+/// cannot be loaded or decoded fails alone; a vector store failure fails the whole batch as transient, so the queue
+/// retries it. Spans: each task's "load image" (with "decode image" under it) and "embed image" go under its
+/// "process task" span; the one upsert shows in each task's trace as an "upsert vector" span covering the shared call.
 /// </summary>
 public sealed class IndexingTaskProcessor(
     IImageEmbedder embedder,
@@ -20,27 +21,40 @@ public sealed class IndexingTaskProcessor(
     public async Task<IReadOnlyDictionary<string, TaskOutcome>> ProcessAsync(
         IReadOnlyList<QueuedTask> tasks, CancellationToken cancellationToken)
     {
-        var outcomes = new Dictionary<string, TaskOutcome>(tasks.Count);
-        IReadOnlyList<EmbeddingResult> embeddings;
-        using (ImageSearchTelemetry.ParentBatchItems(tasks.Select(task => new SpanParent(QueueTelemetry.SpanOf(task), QueueTelemetry.TagsOf(task))).ToList()))
+        var images = new PreparedImage?[tasks.Count];
+        var errors = new Exception?[tasks.Count];
+        var vectors = new float[]?[tasks.Count];
+        try
         {
-            embeddings = await embedder.EmbedBatchAsync(tasks.Select(ImageSourceOf).ToList(), cancellationToken);
+            using (ImageSearchTelemetry.ParentBatchItems(tasks.Select(task => new SpanParent(QueueTelemetry.SpanOf(task), QueueTelemetry.TagsOf(task))).ToList()))
+            {
+                await LoadAndDecodeAsync(tasks, images, errors, cancellationToken);
+                Embed(images, vectors, errors, cancellationToken);
+            }
+        }
+        finally
+        {
+            foreach (var image in images)
+            {
+                image?.Dispose();
+            }
         }
 
+        var outcomes = new Dictionary<string, TaskOutcome>(tasks.Count);
         var indexedAt = timeProvider.GetUtcNow();
         var points = new List<VectorPoint>(tasks.Count);
         for (var i = 0; i < tasks.Count; i++)
         {
-            var (task, embedding) = (tasks[i], embeddings[i]);
-            if (embedding.Vector is { } vector)
+            var task = tasks[i];
+            if (vectors[i] is { } vector)
             {
                 points.Add(new VectorPoint(task.ProductId, vector, PayloadOf(task, indexedAt)));
             }
             else
             {
-                outcomes[task.TaskId] = FailureOf(embedding.Error);
+                outcomes[task.TaskId] = FailureOf(errors[i]);
                 logger.LogWarning("Task {TaskId} for product {ProductId}: image not indexed: {Error}",
-                    task.TaskId, task.ProductId, embedding.Error?.Message);
+                    task.TaskId, task.ProductId, errors[i]?.Message);
             }
         }
 
@@ -50,6 +64,74 @@ public sealed class IndexingTaskProcessor(
         }
 
         var indexed = tasks.Where(task => !outcomes.ContainsKey(task.TaskId)).ToList();
+        await UpsertAsync(indexed, points, cancellationToken);
+
+        var result = new Dictionary<string, string>
+        {
+            ["model"] = embedder.Model.Key,
+            ["dimensions"] = embedder.Model.Dimensions.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["indexed_at"] = indexedAt.ToString("O")
+        };
+        foreach (var task in indexed)
+        {
+            outcomes[task.TaskId] = TaskOutcome.Success(result);
+        }
+
+        return outcomes;
+    }
+
+    /// <summary>Load and decode: I/O and CPU, <see cref="IImageEmbedder.DecodeParallelism"/> images at a time.</summary>
+    private Task LoadAndDecodeAsync(IReadOnlyList<QueuedTask> tasks, PreparedImage?[] images, Exception?[] errors, CancellationToken cancellationToken) =>
+        Parallel.ForEachAsync(Enumerable.Range(0, tasks.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = embedder.DecodeParallelism, CancellationToken = cancellationToken },
+            async (i, token) =>
+            {
+                using var load = ImageSearchTelemetry.StartBatchItemActivity("load image", i);
+                try
+                {
+                    var encoded = await embedder.Preparer.LoadAsync(ImageSourceOf(tasks[i]), token);
+                    token.ThrowIfCancellationRequested();
+                    images[i] = embedder.Preparer.Decode(encoded.Span);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    load?.SetStatus(ActivityStatusCode.Error, ex.Message);
+                    errors[i] = ex;
+                }
+            });
+
+    /// <summary>Embed: one image after another, each inference using the model's intra-op threads.</summary>
+    private void Embed(PreparedImage?[] images, float[]?[] vectors, Exception?[] errors, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < images.Length; i++)
+        {
+            if (images[i] is not { } image)
+            {
+                continue;
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            var current = Activity.Current;
+            var embed = ImageSearchTelemetry.StartBatchItemActivity("embed image", i);
+            try
+            {
+                vectors[i] = embedder.Embed(image);
+            }
+            catch (OnnxRuntimeException ex)
+            {
+                embed?.SetStatus(ActivityStatusCode.Error, ex.Message);
+                errors[i] = ex;
+            }
+            finally
+            {
+                embed?.Dispose();
+                Activity.Current = current;
+            }
+        }
+    }
+
+    private async Task UpsertAsync(IReadOnlyList<QueuedTask> indexed, List<VectorPoint> points, CancellationToken cancellationToken)
+    {
         var current = Activity.Current;
         var upsertSpans = StartUpsertSpans(indexed);
         try
@@ -74,19 +156,6 @@ public sealed class IndexingTaskProcessor(
 
             Activity.Current = current;
         }
-
-        var result = new Dictionary<string, string>
-        {
-            ["model"] = embedder.Model.Key,
-            ["dimensions"] = embedder.Model.Dimensions.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["indexed_at"] = indexedAt.ToString("O")
-        };
-        foreach (var task in indexed)
-        {
-            outcomes[task.TaskId] = TaskOutcome.Success(result);
-        }
-
-        return outcomes;
     }
 
     private static List<Activity> StartUpsertSpans(IReadOnlyList<QueuedTask> indexed)

@@ -41,7 +41,7 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
         _resilience = resilience;
         _logger = logger ?? NullLogger<EmbeddedVectorStore>.Instance;
         _keys = new EmbeddedStoreKeys(options.CollectionName);
-        _index = new InMemoryVectorIndex(options.Dimensions);
+        _index = new InMemoryVectorIndex();
     }
 
     /// <summary>Points in this process's in-memory copy (after the last catch-up).</summary>
@@ -99,6 +99,40 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
         var fields = await CallAsync(_ => new ValueTask<RedisValue[]>(Database.HashGetAsync(
             _keys.Point(productId), [EmbeddedStoreKeys.VectorField, EmbeddedStoreKeys.PayloadField])), cancellationToken);
         return Decode(productId, fields);
+    }
+
+    /// <summary>
+    /// Walks the change log by sequence: the cursor is "last sequence seen:sequence when the scroll began", so points
+    /// rewritten during the scroll (by the re-indexing it drives) are not walked again and the scroll ends.
+    /// </summary>
+    public async Task<PayloadPage> ScrollAsync(string? cursor, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        long after = 0, end;
+        if (cursor is null)
+        {
+            end = (long?)await CallAsync(_ => new ValueTask<RedisValue>(Database.StringGetAsync(_keys.Sequence)), cancellationToken) ?? 0;
+        }
+        else if (cursor.Split(':') is not [var afterText, var endText] || !long.TryParse(afterText, out after) || !long.TryParse(endText, out end))
+        {
+            throw new ArgumentException($"'{cursor}' is not a cursor this store returned.", nameof(cursor));
+        }
+
+        var changes = await CallAsync(_ => new ValueTask<SortedSetEntry[]>(Database.SortedSetRangeByScoreWithScoresAsync(
+            _keys.Changes, after, end, Exclude.Start, take: limit)), cancellationToken);
+        if (changes.Length == 0)
+        {
+            return new PayloadPage([], null);
+        }
+
+        var batch = Database.CreateBatch();
+        var reads = changes.Select(change => batch.HashGetAsync(_keys.Point(change.Element!), EmbeddedStoreKeys.PayloadField)).ToArray();
+        batch.Execute();
+        var payloads = await Task.WhenAll(reads);
+        var last = (long)changes[^1].Score;
+        return new PayloadPage(
+            payloads.Where(payload => payload.HasValue).Select(payload => EmbeddedPointCodec.DecodePayload(((ReadOnlyMemory<byte>)payload).Span)).ToList(),
+            changes.Length < limit || last >= end ? null : $"{last}:{end}");
     }
 
     public async Task<IReadOnlyList<VectorSearchHit>> SearchAsync(VectorSearchQuery query, CancellationToken cancellationToken = default)

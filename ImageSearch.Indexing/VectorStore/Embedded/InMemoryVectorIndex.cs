@@ -2,9 +2,11 @@ namespace ImageSearch.Indexing.VectorStore.Embedded;
 
 /// <summary>
 /// The searching process's copy of the stored vectors, one <see cref="ModelSegment"/> per model key so a
-/// search only ever scans vectors of its own model. Not thread-safe: the store serialises writers against readers.
+/// search only ever scans vectors of its own model. Each segment has its model's dimension: after a model change
+/// that alters it, the old model's vectors stay loadable (and unsearched) until re-indexing replaces them.
+/// Not thread-safe: the store serialises writers against readers.
 /// </summary>
-internal sealed class InMemoryVectorIndex(int dimensions)
+internal sealed class InMemoryVectorIndex
 {
     private readonly Dictionary<string, ModelSegment> _segments = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ModelSegment> _segmentOfProduct = new(StringComparer.Ordinal);
@@ -14,16 +16,16 @@ internal sealed class InMemoryVectorIndex(int dimensions)
     /// <summary>Inserts or replaces a product's unit vector; a product that changed model moves segment.</summary>
     public void Upsert(string productId, ReadOnlySpan<float> unitVector, ProductPayload payload)
     {
-        if (unitVector.Length != dimensions)
-        {
-            throw new InvalidDataException(
-                $"Stored vector of '{productId}' has {unitVector.Length} dimensions; the store is configured for {dimensions}.");
-        }
-
         if (!_segments.TryGetValue(payload.ModelKey, out var segment))
         {
-            segment = new ModelSegment(dimensions);
+            segment = new ModelSegment(unitVector.Length);
             _segments.Add(payload.ModelKey, segment);
+        }
+
+        if (segment.Dimensions != unitVector.Length)
+        {
+            throw new InvalidDataException(
+                $"Stored vector of '{productId}' has {unitVector.Length} dimensions; other vectors of {payload.ModelKey} have {segment.Dimensions}.");
         }
 
         if (_segmentOfProduct.TryGetValue(productId, out var previous) && previous != segment)
@@ -50,7 +52,7 @@ internal sealed class InMemoryVectorIndex(int dimensions)
     }
 
     public IReadOnlyList<VectorSearchHit> Search(VectorSearchQuery query, float[] unitQuery, int parallelism) =>
-        _segments.TryGetValue(query.ModelKey, out var segment)
+        _segments.TryGetValue(query.ModelKey, out var segment) && segment.Dimensions == unitQuery.Length
             ? segment.Search(query, unitQuery, parallelism)
             : [];
 }

@@ -19,6 +19,8 @@ internal sealed class ModelSegment(int dimensions)
     private ProductPayload[] _payloads = new ProductPayload[VectorsPerBlock];
     private int _count;
 
+    public int Dimensions => dimensions;
+
     public void Upsert(string productId, ReadOnlySpan<float> unitVector, ProductPayload payload)
     {
         if (!_slotOfProduct.TryGetValue(productId, out var slot))

@@ -64,6 +64,25 @@ public sealed class QdrantVectorStore(QdrantClient client, VectorStoreOptions op
         return new VectorPoint(productId, ReadVector(point.Vectors), QdrantPointMapper.ToPayload(point.Payload));
     }
 
+    /// <summary>Qdrant's scroll by point id; the cursor is the next page's first point id.</summary>
+    public async Task<PayloadPage> ScrollAsync(string? cursor, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        PointId? offset = null;
+        if (cursor is not null)
+        {
+            offset = Guid.TryParse(cursor, out var id) ? id : throw new ArgumentException($"'{cursor}' is not a cursor this store returned.", nameof(cursor));
+        }
+
+        await EnsureCollectionAsync(cancellationToken);
+        var page = await CallAsync(token => new ValueTask<ScrollResponse>(client.ScrollAsync(
+            Collection, limit: (uint)limit, offset: offset, payloadSelector: true, vectorsSelector: false, cancellationToken: token)),
+            cancellationToken);
+        return new PayloadPage(
+            page.Result.Select(point => QdrantPointMapper.ToPayload(point.Payload)).ToList(),
+            page.NextPageOffset is { } next ? next.Uuid : null);
+    }
+
     public async Task<IReadOnlyList<VectorSearchHit>> SearchAsync(VectorSearchQuery query, CancellationToken cancellationToken = default)
     {
         VectorStoreValidation.ValidateQuery(query, options.Dimensions);
