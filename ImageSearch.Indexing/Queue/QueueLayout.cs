@@ -18,7 +18,12 @@ public sealed class QueueLayout(IConnectionMultiplexer redis, ILogger logger)
 
     private const string OldTaskPrefix = "task:";
     private const string OldPrefix = QueueKeys.Pending + ":";
-    private static readonly TimeSpan LockTime = TimeSpan.FromMinutes(5);
+    // Short, and renewed while the move runs: a process killed in the middle holds the others up for seconds only.
+    private static readonly TimeSpan LockTime = TimeSpan.FromSeconds(15);
+
+    /// <summary>Every first-version queue had at least one of these (its first enqueue wrote the counters).</summary>
+    private static readonly RedisKey[] OldSharedKeys =
+        [OldPrefix + "stats", OldPrefix + "dedup", OldPrefix + "delayed", OldPrefix + "dead", OldPrefix + "workers"];
 
     /// <summary>Returns once the layout is current, migrating it if no other process is doing so.</summary>
     public async Task EnsureCurrentAsync(CancellationToken cancellationToken = default)
@@ -28,13 +33,22 @@ public sealed class QueueLayout(IConnectionMultiplexer redis, ILogger logger)
         var token = Guid.NewGuid().ToString();
         while (await db.StringGetAsync(QueueKeys.Layout) != Version)
         {
+            if (await db.KeyExistsAsync(OldSharedKeys) == 0)
+            {
+                // A new queue, or one already moved: nothing of the first version to look for.
+                await db.StringSetAsync(QueueKeys.Layout, Version);
+                return;
+            }
+
             if (!await db.StringSetAsync(lockKey, token, LockTime, When.NotExists))
             {
-                // Another process migrates; its lock lapses if it dies.
+                // Another process migrates; its lock lapses soon if it dies.
                 await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
                 continue;
             }
 
+            using var renewal = new CancellationTokenSource();
+            var renewing = RenewAsync(db, lockKey, token, renewal.Token);
             try
             {
                 if (await db.StringGetAsync(QueueKeys.Layout) != Version)
@@ -45,11 +59,36 @@ public sealed class QueueLayout(IConnectionMultiplexer redis, ILogger logger)
             }
             finally
             {
+                await renewal.CancelAsync();
+                await renewing;
                 if (await db.StringGetAsync(lockKey) == token)
                 {
                     await db.KeyDeleteAsync(lockKey);
                 }
             }
+        }
+    }
+
+    private static async Task RenewAsync(IDatabase db, RedisKey lockKey, string token, CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(LockTime / 3);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop))
+            {
+                if (await db.StringGetAsync(lockKey) == token)
+                {
+                    await db.KeyExpireAsync(lockKey, LockTime);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (RedisException)
+        {
+            // The lock then lapses and another process takes the move over; every step of it moves and deletes its
+            // source at once, so what is done is not done twice.
         }
     }
 
@@ -66,6 +105,13 @@ public sealed class QueueLayout(IConnectionMultiplexer redis, ILogger logger)
             var name = key.ToString();
             if (name.EndsWith(":history", StringComparison.Ordinal))
             {
+                // Left behind by a move cut short between a record and its history: finish it.
+                var owner = name[..^":history".Length];
+                if (!await db.KeyExistsAsync(owner) && await db.KeyExistsAsync(QueueKeys.Task(owner[OldTaskPrefix.Length..])))
+                {
+                    await MoveHistoryAsync(db, key, QueueKeys.Task(owner[OldTaskPrefix.Length..]));
+                }
+
                 continue;
             }
 
@@ -79,42 +125,26 @@ public sealed class QueueLayout(IConnectionMultiplexer redis, ILogger logger)
             }
         }
 
-        await MergeHashAsync(db, OldPrefix + "stats", QueueKeys.Stats, counters: true);
-        await MergeHashAsync(db, OldPrefix + "dedup", QueueKeys.Deduplication, counters: false);
-        foreach (var entry in await db.SortedSetRangeByRankWithScoresAsync(OldPrefix + "delayed"))
-        {
-            await db.SortedSetAddAsync(QueueKeys.Delayed, entry.Element, entry.Score, SortedSetWhen.NotExists);
-        }
-
-        var dead = await db.ListRangeAsync(OldPrefix + "dead");
-        if (dead.Length > 0)
-        {
-            await db.ListRightPushAsync(QueueKeys.Dead, dead);
-        }
-
+        await MoveKeyAsync(db, OldPrefix + "stats", QueueKeys.Stats, "counters");
+        await MoveKeyAsync(db, OldPrefix + "dedup", QueueKeys.Deduplication, "hash");
+        await MoveKeyAsync(db, OldPrefix + "delayed", QueueKeys.Delayed, "zset");
+        var dead = await MoveKeyAsync(db, OldPrefix + "dead", QueueKeys.Dead, "list");
         long returned = 0;
         await foreach (var key in server.KeysAsync(db.Database, OldPrefix + "processing:*", pageSize: 1000))
         {
-            foreach (var id in (await db.ListRangeAsync(key)).Reverse())
-            {
-                await db.HashSetAsync(QueueKeys.Task(id!), "status", TaskStatuses.Pending);
-                await db.ListLeftPushAsync(QueueKeys.Pending, id);
-                returned++;
-            }
-
-            await db.KeyDeleteAsync(key);
+            returned += await MoveKeyAsync(db, key, QueueKeys.Pending, "processing");
         }
 
-        await db.KeyDeleteAsync([OldPrefix + "stats", OldPrefix + "dedup", OldPrefix + "delayed", OldPrefix + "dead", OldPrefix + "workers", OldPrefix + "recent_completions"]);
+        await db.KeyDeleteAsync([OldPrefix + "workers", OldPrefix + "recent_completions"]);
         await foreach (var key in server.KeysAsync(db.Database, "worker_status:*", pageSize: 1000))
         {
             await db.KeyDeleteAsync(key);
         }
 
-        if (tasks > 0 || returned > 0 || dead.Length > 0)
+        if (tasks > 0 || returned > 0 || dead > 0)
         {
             logger.LogWarning("Moved the queue to key layout {Version}: {TaskKeys} task keys, {DeadLetters} dead letters, {Returned} tasks that were being processed returned to the queue",
-                Version, tasks, dead.Length, returned);
+                Version, tasks, dead, returned);
         }
     }
 
@@ -122,6 +152,11 @@ public sealed class QueueLayout(IConnectionMultiplexer redis, ILogger logger)
     private static async Task MoveHistoryAsync(IDatabase db, RedisKey list, RedisKey task)
     {
         var entries = await db.ListRangeAsync(list);
+        if (entries.Length == 0)
+        {
+            return;
+        }
+
         await db.HashSetAsync(task, TaskHash.History, $"[{string.Join(',', entries.Select(entry => entry.ToString()))}]");
         await db.KeyDeleteAsync(list);
     }
@@ -148,18 +183,6 @@ public sealed class QueueLayout(IConnectionMultiplexer redis, ILogger logger)
         }
     }
 
-    private static async Task MergeHashAsync(IDatabase db, RedisKey from, RedisKey to, bool counters)
-    {
-        foreach (var entry in await db.HashGetAllAsync(from))
-        {
-            if (counters)
-            {
-                await db.HashIncrementAsync(to, entry.Name, (long)entry.Value);
-            }
-            else
-            {
-                await db.HashSetAsync(to, entry.Name, entry.Value, When.NotExists);
-            }
-        }
-    }
+    private static async Task<long> MoveKeyAsync(IDatabase db, RedisKey from, RedisKey to, string kind) =>
+        (long)await QueueScripts.MoveFirstLayoutKey.EvaluateAsync(db, [from, to, QueueKeys.Pending], [kind, QueueKeys.TaskPrefix]);
 }

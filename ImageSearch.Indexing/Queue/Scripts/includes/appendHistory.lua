@@ -8,7 +8,7 @@ local function appendHistory(history, at, event, fields)
   entry["at"] = at
   entry["event"] = event
   local encoded = cjson.encode(entry)
-  if not history or history == "" then
+  if not history or history == "" or history == "[]" then
     return "[" .. encoded .. "]"
   end
   return string.sub(history, 1, -2) .. "," .. encoded .. "]"
