@@ -6,4 +6,6 @@ global using ImageSearch.Indexing.Embedding;
 global using ImageSearch.Indexing.Imaging;
 global using ImageSearch.Indexing.Queue;
 global using ImageSearch.Indexing.VectorStore;
+global using ImageSearch.Indexing.VectorStore.Reindexing;
+global using StackExchange.Redis;
 global using Microsoft.AspNetCore.Http.HttpResults;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
+using ImageSearch.Benchmarks.Topology;
 using ImageSearch.Indexing.Queue;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -11,7 +10,8 @@ namespace ImageSearch.Benchmarks;
 /// <summary>
 /// Tasks per second through the queue: enqueue one at a time and in batches, then take + finish (dequeue + ack)
 /// with a processor that does nothing, at batch sizes 1, 10 and 100, with one and four consumers. Runs against a redis-server it
-/// starts (no persistence), or the server given by <c>--connection "host:port,password=..."</c>.
+/// starts (no persistence), or the server given by <c>--connection "host:port,password=..."</c>. Beside each figure it
+/// prints the CPU seconds this process and (when it started it) the server spent, to tell which side bounds it.
 /// </summary>
 public sealed class QueueBenchmark : IBenchmark
 {
@@ -23,7 +23,9 @@ public sealed class QueueBenchmark : IBenchmark
     {
         var connection = Option(args, "--connection");
         var tasks = int.Parse(Option(args, "--tasks") ?? "20000");
-        using var server = connection is null ? LocalRedis.Start() : null;
+        var runDirectory = Directory.CreateTempSubdirectory("imagesearch-bench-queue-").FullName;
+        await using var server = connection is null ? await RedisServer.StartAsync("redis", runDirectory, appendOnly: false) : null;
+        _server = server;
         connection ??= server!.ConnectionString;
         Console.WriteLine($"server: {(server is null ? connection.Split(',')[0] : "redis-server started here, no persistence")}, tasks per run: {tasks}");
 
@@ -107,12 +109,18 @@ public sealed class QueueBenchmark : IBenchmark
         }
     }
 
-    private static async Task Measure(string what, int count, Func<int, Task> run)
+    private RedisServer? _server;
+
+    private async Task Measure(string what, int count, Func<int, Task> run)
     {
+        var client = Process.GetCurrentProcess().TotalProcessorTime;
+        var server = _server?.Process.Usage.CpuSeconds;
         var stopwatch = Stopwatch.StartNew();
         await run(count);
         stopwatch.Stop();
-        Console.WriteLine($"{what,-62} {count / stopwatch.Elapsed.TotalSeconds,10:N0} tasks/s  ({count} in {stopwatch.Elapsed.TotalSeconds:0.00} s)");
+        var cpu = $"client {(Process.GetCurrentProcess().TotalProcessorTime - client).TotalSeconds:0.00} s CPU" +
+            (server is { } before ? $", server {_server!.Process.Usage.CpuSeconds - before:0.00} s" : "");
+        Console.WriteLine($"{what,-62} {count / stopwatch.Elapsed.TotalSeconds,10:N0} tasks/s  ({count} in {stopwatch.Elapsed.TotalSeconds:0.00} s; {cpu})");
     }
 
     private static async Task Reset(ConnectionMultiplexer redis)
@@ -135,57 +143,5 @@ public sealed class QueueBenchmark : IBenchmark
         public Task<IReadOnlyDictionary<string, TaskOutcome>> ProcessAsync(IReadOnlyList<QueuedTask> tasks, CancellationToken cancellationToken) =>
             System.Threading.Tasks.Task.FromResult<IReadOnlyDictionary<string, TaskOutcome>>(
                 tasks.ToDictionary(t => t.TaskId, _ => TaskOutcome.Success()));
-    }
-
-    /// <summary>A throwaway redis-server on a free port, without persistence.</summary>
-    private sealed class LocalRedis : IDisposable
-    {
-        private readonly Process _process;
-
-        private LocalRedis(Process process, int port)
-        {
-            _process = process;
-            ConnectionString = $"127.0.0.1:{port}";
-        }
-
-        public string ConnectionString { get; }
-
-        public static LocalRedis Start()
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            listener.Stop();
-            var process = Process.Start(new ProcessStartInfo("redis-server",
-                ["--bind", "127.0.0.1", "--port", port.ToString(), "--save", "", "--appendonly", "no"])
-            {
-                RedirectStandardOutput = true,
-                UseShellExecute = false
-            }) ?? throw new InvalidOperationException("redis-server did not start.");
-            process.OutputDataReceived += (_, _) => { };
-            process.BeginOutputReadLine();
-            for (var i = 0; i < 100; i++)
-            {
-                try
-                {
-                    using var probe = new TcpClient("127.0.0.1", port);
-                    return new LocalRedis(process, port);
-                }
-                catch (SocketException)
-                {
-                    Thread.Sleep(50);
-                }
-            }
-
-            process.Kill();
-            throw new InvalidOperationException("redis-server did not answer.");
-        }
-
-        public void Dispose()
-        {
-            _process.Kill();
-            _process.WaitForExit();
-            _process.Dispose();
-        }
     }
 }

@@ -1,7 +1,5 @@
 using ImageSearch.Api.Security;
-using ImageSearch.Indexing.VectorStore.Reindexing;
 using Microsoft.AspNetCore.Mvc;
-using StackExchange.Redis;
 
 namespace ImageSearch.Api.Apis;
 

@@ -149,7 +149,8 @@ public static class QueueApi
             stats.Pending, stats.Processing, stats.Delayed, stats.Dead,
             stats.Enqueued, stats.Completed, stats.Failed, stats.Retried, stats.Recovered, stats.Poisoned,
             stats.Requeued, stats.Cancelled, stats.Flushed, stats.Refused,
-            Math.Round(stats.ThroughputPerSecond, 3)));
+            Math.Round(stats.ThroughputPerSecond, 3),
+            await Reindexer.ReadProgressAsync(services.Redis.GetDatabase())));
     }
 
     public static async Task<Ok<WorkersResponse>> GetWorkers([AsParameters] QueueServices services)

@@ -3,7 +3,6 @@ using ImageSearch.Api.OpenApi;
 using ImageSearch.Api.Security;
 using ImageSearch.Api.Services;
 using ImageSearch.Indexing.Health;
-using StackExchange.Redis;
 
 namespace ImageSearch.Api.Extensions;
 

@@ -6,4 +6,5 @@ namespace ImageSearch.Api.Model;
 public sealed record QueueServices(
     [FromServices] TaskQueue Queue,
     [FromServices] WorkerRegistry Registry,
-    [FromServices] IOptions<ImageLoaderOptions> ImageLoader);
+    [FromServices] IOptions<ImageLoaderOptions> ImageLoader,
+    [FromServices] IConnectionMultiplexer Redis);

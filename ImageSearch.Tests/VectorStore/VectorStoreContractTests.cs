@@ -95,6 +95,30 @@ public abstract class VectorStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_write_of_an_older_task_never_replaces_the_point_a_newer_task_wrote()
+    {
+        VectorPoint Version(long version, int seed, string name)
+        {
+            var point = TestPoints.Point("sku-v", TestPoints.UnitVector(seed), name: name);
+            return point with { Payload = point.Payload with { Version = version } };
+        }
+
+        await Store.UpsertAsync([Version(5, 1, "task 5")], Ct);
+        // The late write of task 3: retried after task 5 was indexed, or run on past its lease.
+        await Store.UpsertAsync([Version(3, 2, "task 3")], Ct);
+        Assert.Equal(("task 5", 5L), ((await Store.GetAsync("sku-v", Ct))!.Payload.Name, (await Store.GetAsync("sku-v", Ct))!.Payload.Version));
+
+        // The same task again (its retry), or a newer one, does replace it.
+        await Store.UpsertAsync([Version(5, 3, "task 5 again")], Ct);
+        await Store.UpsertAsync([Version(8, 4, "task 8")], Ct);
+        var stored = (await Store.GetAsync("sku-v", Ct))!;
+        Assert.Equal(("task 8", 8L), (stored.Payload.Name, stored.Payload.Version));
+        AssertSameVector(TestPoints.UnitVector(4), stored.Vector);
+        var hit = Assert.Single(await Store.SearchAsync(new VectorSearchQuery(TestPoints.UnitVector(4), TestPoints.Model, Limit: 10), Ct));
+        Assert.Equal("task 8", hit.Payload.Name);
+    }
+
+    [Fact]
     public async Task Delete_removes_the_point_and_says_whether_it_was_there()
     {
         var points = TestPoints.Many(3);

@@ -184,7 +184,7 @@ public sealed class IndexingTaskProcessor(
 
     private ProductPayload PayloadOf(QueuedTask task, DateTimeOffset indexedAt) => new(
         task.ProductId, task.Name, task.Description, task.ImagePath ?? task.ImageUrl!, task.Metadata,
-        embedder.Model.Key, indexedAt);
+        embedder.Model.Key, indexedAt, task.Sequence);
 
     // The task record keeps a stable reason any reader may see; the full error (path, URL, exception) is in the log above.
     private static TaskOutcome FailureOf(Exception? error) => error switch

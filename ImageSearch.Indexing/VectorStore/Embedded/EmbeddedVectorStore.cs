@@ -67,16 +67,17 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
         foreach (var batch in points.Chunk(Math.Max(1, _options.UpsertBatchSize)))
         {
             var keys = new RedisKey[2 + batch.Length];
-            var values = new RedisValue[3 * batch.Length];
+            var values = new RedisValue[4 * batch.Length];
             keys[0] = _keys.Sequence;
             keys[1] = _keys.Changes;
             for (var i = 0; i < batch.Length; i++)
             {
                 var point = batch[i];
                 keys[2 + i] = _keys.Point(point.ProductId);
-                values[3 * i] = point.ProductId;
-                values[3 * i + 1] = EmbeddedPointCodec.EncodeVector(VectorMath.Normalized(point.Vector));
-                values[3 * i + 2] = EmbeddedPointCodec.EncodePayload(point.Payload);
+                values[4 * i] = point.ProductId;
+                values[4 * i + 1] = EmbeddedPointCodec.EncodeVector(VectorMath.Normalized(point.Vector));
+                values[4 * i + 2] = EmbeddedPointCodec.EncodePayload(point.Payload);
+                values[4 * i + 3] = point.Payload.Version;
             }
 
             await CallAsync(_ => new ValueTask<RedisResult>(

@@ -13,6 +13,7 @@ public static class QdrantPayloadFields
     public const string Metadata = "metadata";
     public const string ModelKey = "model_key";
     public const string IndexedAt = "indexed_at";
+    public const string Version = "version";
 
     public static string MetadataField(string field) => $"{Metadata}.{field}";
 }

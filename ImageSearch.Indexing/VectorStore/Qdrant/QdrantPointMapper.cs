@@ -25,7 +25,8 @@ public static class QdrantPointMapper
                 [QdrantPayloadFields.ImageRef] = payload.ImageRef,
                 [QdrantPayloadFields.Metadata] = new Value { StructValue = metadata },
                 [QdrantPayloadFields.ModelKey] = payload.ModelKey,
-                [QdrantPayloadFields.IndexedAt] = payload.IndexedAt.ToString("O", CultureInfo.InvariantCulture)
+                [QdrantPayloadFields.IndexedAt] = payload.IndexedAt.ToString("O", CultureInfo.InvariantCulture),
+                [QdrantPayloadFields.Version] = payload.Version
             }
         };
         if (payload.Name is not null)
@@ -63,8 +64,23 @@ public static class QdrantPointMapper
             Text(QdrantPayloadFields.ImageRef) ?? "",
             metadata,
             Text(QdrantPayloadFields.ModelKey) ?? "",
-            indexedAt is null ? default : DateTimeOffset.Parse(indexedAt, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind));
+            indexedAt is null ? default : DateTimeOffset.Parse(indexedAt, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
+            payload.TryGetValue(QdrantPayloadFields.Version, out var version) && version.KindCase == Value.KindOneofCase.IntegerValue
+                ? version.IntegerValue : 0);
     }
+
+    /// <summary>
+    /// Qdrant's condition for replacing a stored point with one of <paramref name="version"/>: it has no version yet
+    /// (written before versions), or one not higher. New points are inserted whatever the condition says.
+    /// </summary>
+    public static Filter NotNewerThan(long version) => new()
+    {
+        Should =
+        {
+            Conditions.IsEmpty(QdrantPayloadFields.Version),
+            Conditions.Range(QdrantPayloadFields.Version, new global::Qdrant.Client.Grpc.Range { Lte = version })
+        }
+    };
 
     /// <summary>The query's conditions: its model, every metadata filter, and not the excluded product.</summary>
     public static Filter ToFilter(VectorSearchQuery query)

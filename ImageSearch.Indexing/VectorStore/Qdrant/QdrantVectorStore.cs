@@ -22,11 +22,17 @@ public sealed class QdrantVectorStore(QdrantClient client, VectorStoreOptions op
     {
         VectorStoreValidation.ValidatePoints(points, options.Dimensions);
         await EnsureCollectionAsync(cancellationToken);
-        foreach (var batch in points.Chunk(Math.Max(1, options.UpsertBatchSize)))
+        // Qdrant's update filter holds for a whole request and each point carries its own version, so points of one
+        // version (in practice, one point) go together, under the condition that the stored point is not newer.
+        foreach (var sameVersion in points.GroupBy(point => point.Payload.Version))
         {
-            var qdrantPoints = batch.Select(QdrantPointMapper.ToPoint).ToList();
-            await CallAsync(token => new ValueTask<UpdateResult>(
-                client.UpsertAsync(Collection, qdrantPoints, wait: true, cancellationToken: token)), cancellationToken);
+            var updateFilter = QdrantPointMapper.NotNewerThan(sameVersion.Key);
+            foreach (var batch in sameVersion.Chunk(Math.Max(1, options.UpsertBatchSize)))
+            {
+                var qdrantPoints = batch.Select(QdrantPointMapper.ToPoint).ToList();
+                await CallAsync(token => new ValueTask<UpdateResult>(
+                    client.UpsertAsync(Collection, qdrantPoints, updateFilter, wait: true, cancellationToken: token)), cancellationToken);
+            }
         }
     }
 
@@ -153,6 +159,9 @@ public sealed class QdrantVectorStore(QdrantClient client, VectorStoreOptions op
             // Creating an index that exists is a no-op in Qdrant.
             await client.CreatePayloadIndexAsync(Collection, field, PayloadSchemaType.Keyword, cancellationToken: cancellationToken);
         }
+
+        // Every conditional upsert reads the stored point's version.
+        await client.CreatePayloadIndexAsync(Collection, QdrantPayloadFields.Version, PayloadSchemaType.Integer, cancellationToken: cancellationToken);
 
         return true;
     }

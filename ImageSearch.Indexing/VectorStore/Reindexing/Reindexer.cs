@@ -57,12 +57,16 @@ public sealed class Reindexer(
         return true;
     }
 
-    public async Task<ReindexProgress> GetProgressAsync(string targetModel)
+    public async Task<ReindexProgress> GetProgressAsync(string targetModel) =>
+        await ReadProgressAsync(Db, targetModel) ?? ReindexProgress.None(targetModel);
+
+    /// <summary>The last re-index's progress as kept in Redis; null when none ever ran.</summary>
+    public static async Task<ReindexProgress?> ReadProgressAsync(IDatabase db, string? targetModel = null)
     {
-        var fields = (await Db.HashGetAllAsync(ProgressKey)).ToDictionary(entry => (string)entry.Name!, entry => (string?)entry.Value);
+        var fields = (await db.HashGetAllAsync(ProgressKey)).ToDictionary(entry => (string)entry.Name!, entry => (string?)entry.Value);
         if (fields.Count == 0)
         {
-            return ReindexProgress.None(targetModel);
+            return null;
         }
 
         long Number(string name) => fields.TryGetValue(name, out var value) && long.TryParse(value, out var number) ? number : 0;
@@ -71,7 +75,7 @@ public sealed class Reindexer(
             : null;
         return new ReindexProgress(
             fields.GetValueOrDefault("status") ?? ReindexProgress.Idle,
-            fields.GetValueOrDefault("target_model") ?? targetModel,
+            fields.GetValueOrDefault("target_model") ?? targetModel ?? "",
             fields.GetValueOrDefault("all_products") == "true",
             Number("scanned"), Number("enqueued"), Number("already_queued"), Number("up_to_date"),
             Time("started_at"), Time("updated_at"), Time("finished_at"), fields.GetValueOrDefault("error"));
