@@ -33,7 +33,7 @@ public sealed class QueueLayout(IConnectionMultiplexer redis, ILogger logger)
         var token = Guid.NewGuid().ToString();
         while (await db.StringGetAsync(QueueKeys.Layout) != Version)
         {
-            if (await db.KeyExistsAsync(OldSharedKeys) == 0)
+            if (!await AnyExistsAsync(db, OldSharedKeys))
             {
                 // A new queue, or one already moved: nothing of the first version to look for.
                 await db.StringSetAsync(QueueKeys.Layout, Version);
@@ -67,6 +67,20 @@ public sealed class QueueLayout(IConnectionMultiplexer redis, ILogger logger)
                 }
             }
         }
+    }
+
+    // One key at a time: a cluster refuses a multi-key EXISTS whose keys lie in different slots.
+    private static async Task<bool> AnyExistsAsync(IDatabase db, RedisKey[] keys)
+    {
+        foreach (var key in keys)
+        {
+            if (await db.KeyExistsAsync(key))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static async Task RenewAsync(IDatabase db, RedisKey lockKey, string token, CancellationToken stop)
@@ -103,26 +117,9 @@ public sealed class QueueLayout(IConnectionMultiplexer redis, ILogger logger)
         await foreach (var key in server.KeysAsync(db.Database, OldTaskPrefix + "*", pageSize: 1000))
         {
             var name = key.ToString();
-            if (name.EndsWith(":history", StringComparison.Ordinal))
-            {
-                // Left behind by a move cut short between a record and its history: finish it.
-                var owner = name[..^":history".Length];
-                if (!await db.KeyExistsAsync(owner) && await db.KeyExistsAsync(QueueKeys.Task(owner[OldTaskPrefix.Length..])))
-                {
-                    await MoveHistoryAsync(db, key, QueueKeys.Task(owner[OldTaskPrefix.Length..]));
-                }
-
-                continue;
-            }
-
-            // A newer record under the new name wins.
-            var renamed = QueueKeys.Task(name[OldTaskPrefix.Length..]);
-            if (await db.KeyRenameAsync(key, renamed, When.NotExists))
-            {
-                await MoveHistoryAsync(db, name + ":history", renamed);
-                await MoveTraceContextAsync(db, renamed);
-                tasks++;
-            }
+            var record = name.EndsWith(":history", StringComparison.Ordinal) ? name[..^":history".Length] : name;
+            RedisKey[] keys = [record, record + ":history", QueueKeys.Task(record[OldTaskPrefix.Length..]), QueueKeys.Pending];
+            tasks += (long)await QueueScripts.MoveFirstLayoutTask.EvaluateAsync(db, keys, []);
         }
 
         await MoveKeyAsync(db, OldPrefix + "stats", QueueKeys.Stats, "counters");
@@ -145,41 +142,6 @@ public sealed class QueueLayout(IConnectionMultiplexer redis, ILogger logger)
         {
             logger.LogWarning("Moved the queue to key layout {Version}: {TaskKeys} task keys, {DeadLetters} dead letters, {Returned} tasks that were being processed returned to the queue",
                 Version, tasks, dead, returned);
-        }
-    }
-
-    // The first version kept the history in a list of its own; it is now a JSON array in the record.
-    private static async Task MoveHistoryAsync(IDatabase db, RedisKey list, RedisKey task)
-    {
-        var entries = await db.ListRangeAsync(list);
-        if (entries.Length == 0)
-        {
-            return;
-        }
-
-        await db.HashSetAsync(task, TaskHash.History, $"[{string.Join(',', entries.Select(entry => entry.ToString()))}]");
-        await db.KeyDeleteAsync(list);
-    }
-
-    // The first version kept the W3C fields one by one; the propagator's fields now travel as one JSON object.
-    private static async Task MoveTraceContextAsync(IDatabase db, RedisKey task)
-    {
-        var fields = await db.HashGetAsync(task, ["traceparent", "tracestate"]);
-        var context = new Dictionary<string, string>();
-        if (!fields[0].IsNullOrEmpty)
-        {
-            context["traceparent"] = fields[0]!;
-        }
-
-        if (!fields[1].IsNullOrEmpty)
-        {
-            context["tracestate"] = fields[1]!;
-        }
-
-        if (context.Count > 0)
-        {
-            await db.HashSetAsync(task, TaskHash.TraceContext, TaskHash.Json(context));
-            await db.HashDeleteAsync(task, ["traceparent", "tracestate"]);
         }
     }
 

@@ -14,4 +14,5 @@ internal static class QueueScripts
     public static readonly QueueScript FlushTasks = QueueScript.Load("flushTasks");
     public static readonly QueueScript ReadTasks = QueueScript.Load("readTasks");
     public static readonly QueueScript MoveFirstLayoutKey = QueueScript.Load("moveFirstLayoutKey");
+    public static readonly QueueScript MoveFirstLayoutTask = QueueScript.Load("moveFirstLayoutTask");
 }

@@ -47,27 +47,21 @@ public sealed partial class TaskQueue(IConnectionMultiplexer redis, IOptions<Que
         using var activity = QueueTelemetry.ActivitySource.StartActivity("enqueue tasks", ActivityKind.Producer);
         activity?.SetTag("imagesearch.task.count", tasks.Count);
         var traceContext = TaskTraceContext.Capture(Activity.Current);
-        var traceJson = traceContext.Count == 0 ? null : TaskHash.Json(traceContext);
         var now = timeProvider.GetUtcNow();
 
-        var args = new List<RedisValue>(3 + tasks.Count * 20) { QueueKeys.TaskPrefix, Iso(now), tasks.Count };
-        foreach (var task in tasks)
+        var args = new RedisValue[3 + 3 * tasks.Count];
+        (args[0], args[1], args[2]) = (QueueKeys.TaskPrefix, Iso(now), tasks.Count);
+        for (var i = 0; i < tasks.Count; i++)
         {
-            args.Add(Guid.CreateVersion7(now).ToString());
-            args.Add(task.Deduplicate ? task.DeduplicationKey : "");
-            var countAt = args.Count;
-            args.Add(0);
-            args[countAt] = AddField(args, TaskHash.ProductId, task.ProductId)
-                + AddField(args, TaskHash.ImagePath, task.ImagePath)
-                + AddField(args, TaskHash.ImageUrl, task.ImageUrl)
-                + AddField(args, TaskHash.Name, task.Name)
-                + AddField(args, TaskHash.Description, task.Description)
-                + AddField(args, TaskHash.Metadata, task.Metadata is { Count: > 0 } metadata ? TaskHash.Json(metadata) : null)
-                + AddField(args, TaskHash.TraceContext, traceJson);
+            var task = tasks[i];
+            args[3 + 3 * i] = Guid.CreateVersion7(now).ToString();
+            args[4 + 3 * i] = task.Deduplicate ? task.DeduplicationKey : "";
+            args[5 + 3 * i] = new TaskRequest(task.ProductId, task.ImagePath, task.ImageUrl, task.Name, task.Description,
+                task.Metadata is { Count: > 0 } metadata ? metadata : null, now, traceContext.Count > 0 ? traceContext : null).ToJson();
         }
 
         var reply = (RedisResult[])(await QueueScripts.AddTasks.EvaluateAsync(Db,
-            [QueueKeys.Pending, QueueKeys.Stats, QueueKeys.Deduplication], [.. args]))!;
+            [QueueKeys.Pending, QueueKeys.Stats, QueueKeys.Deduplication], args))!;
         var queueLength = (long)reply[^1];
         var results = new EnqueueResult[tasks.Count];
         for (var i = 0; i < tasks.Count; i++)
@@ -90,7 +84,7 @@ public sealed partial class TaskQueue(IConnectionMultiplexer redis, IOptions<Que
         RedisValue[] args =
         [
             QueueKeys.TaskPrefix, token, LeaseMs(leaseDuration), count, workerId, now.ToUnixTimeMilliseconds(), Iso(now),
-            _options.MaxRecoveries, .. TaskHash.WorkerFields
+            _options.MaxRecoveries
         ];
         var reply = (RedisResult[])(await QueueScripts.MoveToActive.EvaluateAsync(Db, TransitionKeys, args))!;
         return ToBatch(token, workerId, reply[0], reply[1]);
@@ -105,13 +99,12 @@ public sealed partial class TaskQueue(IConnectionMultiplexer redis, IOptions<Que
     {
         var now = timeProvider.GetUtcNow();
         var nextToken = NewLeaseToken();
-        var args = new List<RedisValue>(13 + TaskHash.WorkerFields.Length + 6 * results.Count)
+        var args = new List<RedisValue>(12 + 6 * results.Count)
         {
             QueueKeys.TaskPrefix, batch.LeaseToken, nextToken, LeaseMs(leaseDuration), takeNext, batch.WorkerId,
             now.ToUnixTimeMilliseconds(), Iso(now), _options.MaxRecoveries, RetentionSeconds, _options.MaxAttempts,
-            results.Count, TaskHash.WorkerFields.Length
+            results.Count
         };
-        args.AddRange(TaskHash.WorkerFields);
         foreach (var (task, outcome, duration) in results)
         {
             args.Add(task.TaskId);
@@ -175,19 +168,6 @@ public sealed partial class TaskQueue(IConnectionMultiplexer redis, IOptions<Que
         workerId,
         ((RedisResult[])taken!).Select(values => TaskHash.ToQueuedTask((RedisResult[])values!)).ToList(),
         nextDue.IsNull ? null : DateTimeOffset.FromUnixTimeMilliseconds((long)(double)nextDue));
-
-    /// <summary>Adds a field/value pair to a script's arguments when the value is set; returns how many pairs it added.</summary>
-    private static int AddField(List<RedisValue> args, string name, string? value)
-    {
-        if (string.IsNullOrEmpty(value))
-        {
-            return 0;
-        }
-
-        args.Add(name);
-        args.Add(value);
-        return 1;
-    }
 
     private long RetentionSeconds => (long)Math.Ceiling(_options.Retention.TotalSeconds);
 

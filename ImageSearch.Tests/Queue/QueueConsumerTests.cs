@@ -131,7 +131,7 @@ public class QueueConsumerTests
         var id = "lost-ack";
         await test.Db.HashSetAsync(QueueKeys.Task(id),
         [
-            new("task_id", id), new("product_id", "p"), new("image_path", "a.jpg"), new("created_at", DateTimeOffset.UtcNow.ToString("O")),
+            new("task_id", id), new("request", $$"""{"product_id":"p","image_path":"a.jpg","created_at":"{{DateTimeOffset.UtcNow:O}}"}"""),
             new("sequence", 1), new("status", "processing"), new("worker_id", "w"), new("attempts", 1), new("recoveries", 0), new("lease", "lost")
         ]);
         await test.Db.SortedSetAddAsync(QueueKeys.Active, id, DateTimeOffset.UtcNow.AddMilliseconds(300).ToUnixTimeMilliseconds());

@@ -28,7 +28,7 @@ public class QueueTracingTests
         Baggage.ClearBaggage();
         caller.Stop();
 
-        var stored = (string)(await test.Db.HashGetAsync(QueueKeys.Task(taskId), "trace_context"))!;
+        var stored = (string)(await test.Db.HashGetAsync(QueueKeys.Task(taskId), "request"))!;
         Assert.Contains("vendor=1", stored);
         Assert.Contains("tenant=acme", stored);
         Assert.StartsWith($"00-{caller.TraceId}-", (await queue.GetAsync(taskId))!.TraceParent);

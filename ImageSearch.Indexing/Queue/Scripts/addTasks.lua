@@ -11,7 +11,8 @@
     ARGV[1] task key prefix
     ARGV[2] now, ISO 8601
     ARGV[3] number of tasks
-    ARGV[4..] per task: id, deduplication entry or "", n, then n field/value pairs
+    ARGV[4..] per task: id, deduplication entry or "", the request (JSON: product, image, name, description,
+              metadata, created_at, trace context), which is never changed afterwards
 
   Output:
     { id 1, duplicate 1 (0/1), id 2, duplicate 2, ..., length of the pending list }
@@ -28,7 +29,7 @@ local sequence = redis.call("HINCRBY", statsKey, "sequence", count) - count
 local history = appendHistory(nil, nowIso, "enqueued")
 local a = 4
 for _ = 1, count do
-  local taskId, dedup, n = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2])
+  local taskId, dedup, request = ARGV[a], ARGV[a + 1], ARGV[a + 2]
   local existing = dedup ~= "" and redis.call("HGET", dedupKey, dedup)
   if existing and live[redis.call("HGET", taskPrefix .. existing, "status")] then
     out[#out + 1] = existing
@@ -36,9 +37,8 @@ for _ = 1, count do
   else
     local taskKey = taskPrefix .. taskId
     sequence = sequence + 1
-    redis.call("HSET", taskKey, "task_id", taskId, "status", "pending", "created_at", nowIso,
-      "attempts", 0, "recoveries", 0, "sequence", sequence, "dedup_key", dedup, "history", history,
-      unpack(ARGV, a + 3, a + 2 + 2 * n))
+    redis.call("HSET", taskKey, "task_id", taskId, "status", "pending", "attempts", 0, "recoveries", 0,
+      "sequence", sequence, "dedup_key", dedup, "history", history, "request", request)
     if dedup ~= "" then
       redis.call("HSET", dedupKey, dedup, taskId)
     end
@@ -46,7 +46,7 @@ for _ = 1, count do
     out[#out + 1] = taskId
     out[#out + 1] = 0
   end
-  a = a + 3 + 2 * n
+  a = a + 3
 end
 
 if #created > 0 then

@@ -18,10 +18,9 @@
     ARGV[6] now, ms of the caller's clock
     ARGV[7] now, ISO 8601
     ARGV[8] most times a task's lease may lapse before it is dead-lettered as poison
-    ARGV[9..] the task fields to return, in order
 
   Output:
-    { { field values of each task taken }, when the next retry is due (ms) or false }
+    { { { id, attempt, sequence, request } of each task taken }, when the next retry is due (ms) or false }
 ]]
 --- @include "includes/serverTime"
 --- @include "includes/recoverLapsedLeases"
@@ -32,11 +31,10 @@ local pendingKey, activeKey, delayedKey, deadKey, statsKey, dedupKey =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local taskPrefix, token, leaseMs, count, workerId = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 local nowMs, nowIso, maxRecoveries = tonumber(ARGV[6]), ARGV[7], tonumber(ARGV[8])
-local fields = { unpack(ARGV, 9) }
 
 local serverNowMs = serverTimeMs()
 recoverLapsedLeases(pendingKey, activeKey, deadKey, statsKey, dedupKey, taskPrefix, serverNowMs, nowIso, maxRecoveries, 100)
 promoteDueRetries(delayedKey, pendingKey, taskPrefix, nowMs, nowIso, 100)
-local taken = takeTasks(pendingKey, activeKey, taskPrefix, count, token, serverNowMs + leaseMs, workerId, nowIso, fields)
+local taken = takeTasks(pendingKey, activeKey, taskPrefix, count, token, serverNowMs + leaseMs, workerId, nowIso)
 local nextDue = redis.call("ZRANGE", delayedKey, 0, 0, "WITHSCORES")
 return { taken, nextDue[2] or false }

@@ -20,14 +20,13 @@
     ARGV[10] retention of finished task records, s
     ARGV[11] attempts a task gets before a transient failure dead-letters it
     ARGV[12] number of outcomes
-    ARGV[13] number of task fields F, then F field names
     then per outcome 6 values:
       completed: id, "completed", result JSON, duration ms, "", ""
       failed:    id, "failed", error, "permanent" or "transient", retry due ms, retry due ISO 8601
 
   Output:
     { { disposition per outcome: 1 completed, 2 retry scheduled, 3 dead-lettered, 0 refused: stale lease },
-      { field values of each task taken next }, when the next retry is due (ms) or false }
+      { { id, attempt, sequence, request } of each task taken next }, when the next retry is due (ms) or false }
 ]]
 --- @include "includes/serverTime"
 --- @include "includes/recoverLapsedLeases"
@@ -40,14 +39,12 @@ local pendingKey, activeKey, delayedKey, deadKey, statsKey, dedupKey, completion
 local taskPrefix, token, nextToken, leaseMs = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local count, workerId, nowMs, nowIso, maxRecoveries = tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7]), ARGV[8], tonumber(ARGV[9])
 local retention, maxAttempts, outcomes = tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12])
-local fieldCount = tonumber(ARGV[13])
-local fields = { unpack(ARGV, 14, 13 + fieldCount) }
 
 -- What a finished task's status says about an outcome already recorded under this lease.
 local recorded = { completed = 1, delayed = 2, dead = 3 }
 local dispositions, released = {}, {}
 local completed, retried, failed, refused = 0, 0, 0, 0
-local a = 14 + fieldCount
+local a = 13
 for i = 1, outcomes do
   local taskId, kind, text, detail, retryAtMs, retryAtIso =
     ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5]
@@ -104,7 +101,7 @@ if count > 0 then
   local serverNowMs = serverTimeMs()
   recoverLapsedLeases(pendingKey, activeKey, deadKey, statsKey, dedupKey, taskPrefix, serverNowMs, nowIso, maxRecoveries, 100)
   promoteDueRetries(delayedKey, pendingKey, taskPrefix, nowMs, nowIso, 100)
-  taken = takeTasks(pendingKey, activeKey, taskPrefix, count, nextToken, serverNowMs + leaseMs, workerId, nowIso, fields)
+  taken = takeTasks(pendingKey, activeKey, taskPrefix, count, nextToken, serverNowMs + leaseMs, workerId, nowIso)
 end
 local nextDue = redis.call("ZRANGE", delayedKey, 0, 0, "WITHSCORES")
 return { dispositions, taken, nextDue[2] or false }

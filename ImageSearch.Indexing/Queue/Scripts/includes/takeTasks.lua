@@ -1,11 +1,11 @@
 --[[
   Takes up to count tasks from the head of the pending list under one lease: the token is written on each task and
-  its deadline (server time) in the active set. Returns, per task taken, { attempt, values of the requested fields }.
+  its deadline (server time) in the active set. Returns, per task taken, { id, attempt, sequence, request }.
 ]]
 --- @include "appendHistory"
 --- @include "popHead"
 
-local function takeTasks(pendingKey, activeKey, taskPrefix, count, token, deadlineMs, workerId, nowIso, fields)
+local function takeTasks(pendingKey, activeKey, taskPrefix, count, token, deadlineMs, workerId, nowIso)
   local taken = {}
   if count <= 0 then
     return taken
@@ -13,7 +13,7 @@ local function takeTasks(pendingKey, activeKey, taskPrefix, count, token, deadli
   local leased = {}
   for _, taskId in ipairs(popHead(pendingKey, count)) do
     local taskKey = taskPrefix .. taskId
-    local values = redis.call("HMGET", taskKey, "status", "attempts", "history", unpack(fields))
+    local values = redis.call("HMGET", taskKey, "status", "attempts", "history", "sequence", "request")
     -- An id whose record is gone or not pending any more (nothing does that today) is dropped.
     if values[1] == "pending" then
       local attempt = tonumber(values[2] or "0") + 1
@@ -21,11 +21,7 @@ local function takeTasks(pendingKey, activeKey, taskPrefix, count, token, deadli
         "started_at", nowIso, "history", appendHistory(values[3], nowIso, "started", { worker_id = workerId, attempt = attempt }))
       leased[#leased + 1] = deadlineMs
       leased[#leased + 1] = taskId
-      local row = { attempt }
-      for i = 4, #fields + 3 do
-        row[#row + 1] = values[i]
-      end
-      taken[#taken + 1] = row
+      taken[#taken + 1] = { taskId, attempt, values[4], values[5] }
     end
   end
   if #leased > 0 then
