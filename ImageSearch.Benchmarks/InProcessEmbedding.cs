@@ -40,6 +40,6 @@ internal static partial class InProcessEmbedding
         return new Figure(double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), usage, output);
     }
 
-    [GeneratedRegex(@"end to end \(EmbedBatchAsync\):\s+([0-9.]+) images/s")]
+    [GeneratedRegex(@"end to end, pipelined \(EmbedBatch\):\s+([0-9.]+) images/s")]
     private static partial Regex EndToEnd();
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using Microsoft.ML.OnnxRuntime;
 
 namespace ImageSearch.Indexing.Embedding;
@@ -38,20 +39,19 @@ public sealed class OnnxModelRunner : IDisposable
         // Weights straight from the allocator, not carved out of an arena that would then stay at its high-water mark.
         options.AddSessionConfigEntry("session.use_device_allocator_for_initializers", "1");
 
-        if (manifest.Descriptor is null)
-        {
-            _session = new InferenceSession(modelFile, options);
-            FixedInput = true;
-        }
-        else
-        {
-            _session = new InferenceSession(
-                OnnxGraphRewriter.Rewrite(File.ReadAllBytes(modelFile), _inputName, _outputName, Channels), options);
-        }
-
+        FixedInput = manifest.Descriptor is null;
+        _session = FixedInput
+            ? new InferenceSession(modelFile, options)
+            : LoadRewritten(modelFile, _inputName, _outputName, Channels, options);
         NativeMemoryRelease.AfterModelLoad();
         CheckShapes(manifest);
     }
+
+    // A method of its own, not inlined: the model's bytes and their rewritten copy (~120 MB) are then unreachable by the
+    // time AfterModelLoad collects. Kept in the constructor's frame, the JIT reported them live and the collection kept them.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static InferenceSession LoadRewritten(string modelFile, string inputName, string outputName, int channels, SessionOptions options) =>
+        new(OnnxGraphRewriter.Rewrite(File.ReadAllBytes(modelFile), inputName, outputName, channels), options);
 
     /// <summary>The feature map's channels (the pooled vector's length before whitening).</summary>
     public int Channels { get; }
