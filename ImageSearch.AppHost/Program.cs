@@ -10,12 +10,14 @@ var api = builder.AddProject<Projects.ImageSearch_Api>("api")
     .WithEnvironment("ApiKey__Key", apiKey)
     .WithImageRoot()
     .WithTrustedProxies()
+    .WithNativeHeapLimits()
     .WithHttpHealthCheck("/health");
 
 var workers = builder.GetWorkerReplicas();
 var worker = builder.AddProject<Projects.ImageSearch_Worker>("worker")
     .WithReference(redis).WaitFor(redis)
     .WithImageRoot()
+    .WithNativeHeapLimits()
     .WithHttpHealthCheck("/health")
     .WithReplicas(workers);
 if (builder.ExecutionContext.IsRunMode)

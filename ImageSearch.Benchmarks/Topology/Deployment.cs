@@ -109,6 +109,8 @@ public sealed class Deployment : IAsyncDisposable
         environment["ImageLoader__ImageRoot"] = Settings.ImageRoot;
         // Nothing collects telemetry here; an inherited exporter address would send it somewhere.
         environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = null;
+        // As the AppHost starts them (WithNativeHeapLimits); --api-env / --worker-env can set it otherwise.
+        environment["MALLOC_ARENA_MAX"] = "2";
         foreach (var (key, value) in extra)
         {
             environment[key] = value;
