@@ -135,8 +135,11 @@ public static class QueueApi
 
     public static async Task<Ok<QueueStatsResponse>> GetStats([AsParameters] QueueServices services)
     {
-        var stats = await services.Queue.GetStatsAsync();
-        var workers = await services.Registry.GetLiveWorkersAsync();
+        // Sent together: the three reads share one round trip on the multiplexer instead of one each.
+        var (statsRead, workersRead) = (services.Queue.GetStatsAsync(), services.Registry.GetLiveWorkersAsync());
+        var reindexRead = Reindexer.ReadProgressAsync(services.Redis.GetDatabase());
+        await Task.WhenAll(statsRead, workersRead, reindexRead);
+        var (stats, workers) = (statsRead.Result, workersRead.Result);
         var finished = stats.Completed + stats.Failed;
         return TypedResults.Ok(new QueueStatsResponse(
             stats.Pending,
@@ -150,7 +153,7 @@ public static class QueueApi
             stats.Enqueued, stats.Completed, stats.Failed, stats.Retried, stats.Recovered, stats.Poisoned,
             stats.Requeued, stats.Cancelled, stats.Flushed, stats.Refused,
             Math.Round(stats.ThroughputPerSecond, 3),
-            await Reindexer.ReadProgressAsync(services.Redis.GetDatabase())));
+            reindexRead.Result));
     }
 
     public static async Task<Ok<WorkersResponse>> GetWorkers([AsParameters] QueueServices services)
