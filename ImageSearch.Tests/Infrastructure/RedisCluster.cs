@@ -4,7 +4,7 @@ using StackExchange.Redis;
 namespace ImageSearch.Tests.Infrastructure;
 
 /// <summary>
-/// A real three-node Redis Cluster: three redis-server processes with <c>--cluster-enabled yes</c> on loopback ports,
+/// A real three-node Redis Cluster: three redis-server processes in cluster mode on loopback ports,
 /// joined by <c>redis-cli --cluster create</c> (every slot on a primary, no replicas), ready once every node says
 /// <c>cluster_state:ok</c>.
 /// </summary>
@@ -31,9 +31,7 @@ public sealed class RedisCluster : ITestRedis
         {
             for (var i = 0; i < NodeCount; i++)
             {
-                nodes.Add(await RedisServer.StartAsync(RedisServerKind.Redis,
-                    ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "5000",
-                     "--masterauth", RedisServer.Password]));
+                nodes.Add(await RedisServer.StartClusterNodeAsync());
             }
 
             await RunAsync("redis-cli",

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -13,8 +14,11 @@ public sealed class RedisServer : ITestRedis
 {
     public const string Password = "test-password";
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+    private const int StartAttempts = 3;
+    private const int OutputLinesKept = 20;
 
     private readonly string[] _extraArguments;
+    private readonly ConcurrentQueue<string> _lastOutput = new();
     private Process? _process;
 
     private RedisServer(RedisServerKind kind, string dataDirectory, int port, string[] extraArguments)
@@ -33,8 +37,21 @@ public sealed class RedisServer : ITestRedis
 
     public string ConnectionString => $"127.0.0.1:{Port},password={Password},abortConnect=false,allowAdmin=true";
 
-    /// <param name="extraArguments">More arguments for the server (a cluster node's, say).</param>
-    public static async Task<RedisServer> StartAsync(RedisServerKind kind, string[]? extraArguments = null)
+    /// <param name="extraArguments">More arguments for the server.</param>
+    public static Task<RedisServer> StartAsync(RedisServerKind kind, string[]? extraArguments = null) =>
+        StartOnFreePortAsync(kind, () => extraArguments ?? []);
+
+    /// <summary>
+    /// A redis-server with cluster mode on. Its cluster bus gets a free port of its own: the default, port + 10000,
+    /// lies in the ephemeral range and may already be held by any outgoing connection of the machine.
+    /// </summary>
+    public static Task<RedisServer> StartClusterNodeAsync() => StartOnFreePortAsync(RedisServerKind.Redis, () =>
+    [
+        "--cluster-enabled", "yes", "--cluster-port", FreePort().ToString(), "--cluster-config-file", "nodes.conf",
+        "--cluster-node-timeout", "5000", "--masterauth", Password
+    ]);
+
+    private static async Task<RedisServer> StartOnFreePortAsync(RedisServerKind kind, Func<string[]> extraArguments)
     {
         if (kind == RedisServerKind.Cluster)
         {
@@ -46,10 +63,21 @@ public sealed class RedisServer : ITestRedis
             SkipUnlessRedisServerInstalled();
         }
 
-        var dataDirectory = Directory.CreateTempSubdirectory($"imagesearch-{kind.ToString().ToLowerInvariant()}-").FullName;
-        var server = new RedisServer(kind, dataDirectory, FreePort(), extraArguments ?? []);
-        await server.StartAsync();
-        return server;
+        for (var attempt = 1; ; attempt++)
+        {
+            var dataDirectory = Directory.CreateTempSubdirectory($"imagesearch-{kind.ToString().ToLowerInvariant()}-").FullName;
+            var server = new RedisServer(kind, dataDirectory, FreePort(), extraArguments());
+            try
+            {
+                await server.StartAsync();
+                return server;
+            }
+            catch (ServerExitedException) when (attempt < StartAttempts)
+            {
+                // A port found free was taken by another process before the server bound it: try other ports.
+                await server.DisposeAsync();
+            }
+        }
     }
 
     /// <summary>
@@ -97,8 +125,9 @@ public sealed class RedisServer : ITestRedis
         startInfo.UseShellExecute = false;
 
         _process = Process.Start(startInfo) ?? throw new InvalidOperationException($"{Kind} did not start.");
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
+        _lastOutput.Clear();
+        _process.OutputDataReceived += (_, line) => KeepOutput(line.Data);
+        _process.ErrorDataReceived += (_, line) => KeepOutput(line.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 
@@ -142,18 +171,40 @@ public sealed class RedisServer : ITestRedis
         }
     }
 
-    private Task WaitUntilAnsweringAsync() => Eventually.HoldsAsync(async () =>
+    private async Task WaitUntilAnsweringAsync()
     {
+        await Eventually.HoldsAsync(async () =>
+        {
+            if (_process!.HasExited)
+            {
+                return true;
+            }
+
+            await using var connection = await ConnectionMultiplexer.ConnectAsync(
+                $"127.0.0.1:{Port},password={Password},abortConnect=true,connectTimeout=1000");
+            await connection.GetDatabase().PingAsync();
+            return true;
+        }, $"{Kind} answers on port {Port}", StartTimeout);
+
         if (_process!.HasExited)
         {
-            throw new InvalidOperationException($"{Kind} exited with code {_process.ExitCode} while starting.");
+            throw new ServerExitedException(
+                $"{Kind} on port {Port} exited with code {_process.ExitCode} while starting:\n{string.Join('\n', _lastOutput)}");
+        }
+    }
+
+    private void KeepOutput(string? line)
+    {
+        if (line is null)
+        {
+            return;
         }
 
-        await using var connection = await ConnectionMultiplexer.ConnectAsync(
-            $"127.0.0.1:{Port},password={Password},abortConnect=true,connectTimeout=1000");
-        await connection.GetDatabase().PingAsync();
-        return true;
-    }, $"{Kind} answers on port {Port}", StartTimeout);
+        _lastOutput.Enqueue(line);
+        while (_lastOutput.Count > OutputLinesKept && _lastOutput.TryDequeue(out _))
+        {
+        }
+    }
 
     private static int FreePort()
     {
@@ -161,4 +212,6 @@ public sealed class RedisServer : ITestRedis
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
+
+    private sealed class ServerExitedException(string message) : Exception(message);
 }
