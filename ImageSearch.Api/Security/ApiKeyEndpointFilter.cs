@@ -42,7 +42,7 @@ internal sealed class ApiKeyEndpointFilter(IOptions<ApiKeyOptions> options, ApiK
                 "Too many wrong API keys from this client; retry after 60 s.");
         }
 
-        if (Matches(presented, settings.Key))
+        if (Matches(presented, settings.KeyHash()))
         {
             return null;
         }
@@ -52,8 +52,8 @@ internal sealed class ApiKeyEndpointFilter(IOptions<ApiKeyOptions> options, ApiK
     }
 
     // FixedTimeEquals returns at once when lengths differ; comparing fixed-size hashes hides the key's length too.
-    private static bool Matches(string presented, string key) =>
-        CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(presented)), SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+    private static bool Matches(string presented, byte[] keyHash) =>
+        CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(presented)), keyHash);
 
     private static ProblemHttpResult Unauthorized(string detail) =>
         Problems.Of(StatusCodes.Status401Unauthorized, "Unauthorized", detail, ApiKeyOptions.HeaderName);

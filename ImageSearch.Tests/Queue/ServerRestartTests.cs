@@ -38,6 +38,28 @@ public class ServerRestartTests
         Assert.Equal((200L, 2L), (stats.Enqueued, stats.Completed));
     }
 
+    [Theory]
+    [ClassData(typeof(QueueServers))]
+    public async Task The_scripts_run_again_after_the_server_forgets_them(RedisServerKind kind)
+    {
+        await using var test = await QueueTestServer.StartAsync(kind);
+        var queue = test.Queue();
+        await queue.EnqueueAsync(new NewTask("p-1", "a.jpg", null));
+
+        // As a restart without persistence of the script cache, or an operator's SCRIPT FLUSH, leaves it.
+        var admin = await test.ConnectAsync("allowAdmin=true");
+        foreach (var server in admin.GetServers())
+        {
+            await server.ScriptFlushAsync();
+        }
+
+        // Each call below is sent by its SHA-1 first, answered NOSCRIPT, and sent again with its source.
+        await queue.EnqueueAsync(new NewTask("p-2", "a.jpg", null));
+        var batch = await queue.TakeAsync("w1", 2, TimeSpan.FromMinutes(1));
+        Assert.Equal(["p-1", "p-2"], batch.Tasks.Select(t => t.ProductId));
+        Assert.Equal(2L, (await queue.GetStatsAsync()).Enqueued);
+    }
+
     // redis-server only: Garnet replays its append-only file entry by entry and acknowledges before the entries are
     // written (unless --aof-commit-wait, which made a 1000-task enqueue take over 5 s), so a crash can keep part of a
     // script's effects there. Seen: 65 records kept whose ids had left the pending list.
