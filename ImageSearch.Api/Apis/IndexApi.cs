@@ -40,8 +40,8 @@ public static class IndexApi
         return TypedResults.Accepted("/index/reindex", await reindexer.GetProgressAsync(model));
     }
 
-    public static async Task<Ok<ReindexProgress>> GetReindexProgress([AsParameters] IndexServices services) =>
-        TypedResults.Ok(await services.Reindexer().GetProgressAsync(services.Embedder.Model.Key));
+    public static async Task<JsonOk<ReindexProgress>> GetReindexProgress([AsParameters] IndexServices services) =>
+        JsonOk.Of(await services.Reindexer().GetProgressAsync(services.Embedder.Model.Key));
 }
 
 /// <summary>What the index endpoints need, bound with [AsParameters].</summary>

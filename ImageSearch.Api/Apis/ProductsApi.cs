@@ -27,7 +27,7 @@ public static class ProductsApi
         return app;
     }
 
-    public static async Task<Results<Ok<ProductResponse>, ProblemHttpResult>> GetProduct(
+    public static async Task<Results<JsonOk<ProductResponse>, ProblemHttpResult>> GetProduct(
         string productId, [AsParameters] SearchServices services, CancellationToken cancellationToken)
     {
         if (InvalidProductId(productId) is { } invalid)
@@ -38,10 +38,10 @@ public static class ProductsApi
         var point = await services.Store.GetAsync(productId, cancellationToken);
         return point is null
             ? NotIndexed(productId)
-            : TypedResults.Ok(ProductResponse.From(point.Payload, services.Links));
+            : JsonOk.Of(ProductResponse.From(point.Payload, services.Links));
     }
 
-    public static async Task<Results<Ok<SearchResponse>, ProblemHttpResult>> GetSimilarProducts(
+    public static async Task<Results<JsonOk<SearchResponse>, ProblemHttpResult>> GetSimilarProducts(
         string productId,
         [AsParameters] SearchParameters parameters,
         [AsParameters] SearchServices services,
@@ -67,7 +67,7 @@ public static class ProductsApi
         // Compare within the product's own model: vectors of two models are not comparable.
         var model = point.Payload.ModelKey;
         var hits = await services.Store.SearchAsync(options!.ToQuery(point.Vector, model, excludeProductId: productId), cancellationToken);
-        return TypedResults.Ok(SearchResponse.From(model, hits, services.Links));
+        return JsonOk.Of(SearchResponse.From(model, hits, services.Links));
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteProduct(

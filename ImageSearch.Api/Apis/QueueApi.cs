@@ -80,7 +80,7 @@ public static class QueueApi
         return app;
     }
 
-    public static async Task<Results<Ok<EnqueueResponse>, ProblemHttpResult>> Enqueue(
+    public static async Task<Results<JsonOk<EnqueueResponse>, ProblemHttpResult>> Enqueue(
         EnqueueRequest request, [AsParameters] QueueServices services)
     {
         var (task, field, error) = request.ToNewTask(services.ImageLoader.Value.AllowPrivateNetworks);
@@ -89,10 +89,10 @@ public static class QueueApi
             return Problems.Invalid("Invalid task", field!, error!);
         }
 
-        return TypedResults.Ok(ToResponse(await services.Queue.EnqueueAsync(task)));
+        return JsonOk.Of(ToResponse(await services.Queue.EnqueueAsync(task)));
     }
 
-    public static async Task<Results<Ok<EnqueueBatchResponse>, ProblemHttpResult>> EnqueueBatch(
+    public static async Task<Results<JsonOk<EnqueueBatchResponse>, ProblemHttpResult>> EnqueueBatch(
         EnqueueBatchRequest request, [AsParameters] QueueServices services)
     {
         if (request.Tasks is not { Count: > 0 and <= MaxBatchSize } requests)
@@ -118,10 +118,10 @@ public static class QueueApi
         }
 
         var results = await services.Queue.EnqueueBatchAsync(tasks);
-        return TypedResults.Ok(new EnqueueBatchResponse(results.Select(ToResponse).ToList(), results[^1].QueueLength));
+        return JsonOk.Of(new EnqueueBatchResponse(results.Select(ToResponse).ToList(), results[^1].QueueLength));
     }
 
-    public static async Task<Results<Ok<TaskResponse>, ProblemHttpResult>> GetStatus(string taskId, [AsParameters] QueueServices services)
+    public static async Task<Results<JsonOk<TaskResponse>, ProblemHttpResult>> GetStatus(string taskId, [AsParameters] QueueServices services)
     {
         if (InvalidTaskId(taskId) is { } invalid)
         {
@@ -129,11 +129,11 @@ public static class QueueApi
         }
 
         return await services.Queue.GetAsync(taskId) is { } record
-            ? TypedResults.Ok(TaskResponse.From(record))
+            ? JsonOk.Of(TaskResponse.From(record))
             : UnknownTask(taskId);
     }
 
-    public static async Task<Ok<QueueStatsResponse>> GetStats([AsParameters] QueueServices services)
+    public static async Task<JsonOk<QueueStatsResponse>> GetStats([AsParameters] QueueServices services)
     {
         // Sent together: the three reads share one round trip on the multiplexer instead of one each.
         var (statsRead, workersRead) = (services.Queue.GetStatsAsync(), services.Registry.GetLiveWorkersAsync());
@@ -141,7 +141,7 @@ public static class QueueApi
         await Task.WhenAll(statsRead, workersRead, reindexRead);
         var (stats, workers) = (statsRead.Result, workersRead.Result);
         var finished = stats.Completed + stats.Failed;
-        return TypedResults.Ok(new QueueStatsResponse(
+        return JsonOk.Of(new QueueStatsResponse(
             stats.Pending,
             workers.Count,
             workers.Count,
@@ -156,13 +156,13 @@ public static class QueueApi
             reindexRead.Result));
     }
 
-    public static async Task<Ok<WorkersResponse>> GetWorkers([AsParameters] QueueServices services)
+    public static async Task<JsonOk<WorkersResponse>> GetWorkers([AsParameters] QueueServices services)
     {
         var workers = await services.Registry.GetLiveWorkersAsync();
-        return TypedResults.Ok(new WorkersResponse(workers.Count, workers));
+        return JsonOk.Of(new WorkersResponse(workers.Count, workers));
     }
 
-    public static async Task<Results<Ok<FlushResponse>, ProblemHttpResult>> Flush(
+    public static async Task<Results<JsonOk<FlushResponse>, ProblemHttpResult>> Flush(
         [AsParameters] QueueServices services, string? include = null)
     {
         var scope = FlushScope.Pending;
@@ -177,10 +177,10 @@ public static class QueueApi
         }
 
         var deleted = await services.Queue.FlushAsync(scope);
-        return TypedResults.Ok(new FlushResponse($"Deleted {deleted} waiting tasks ({scope.ToString().ToLowerInvariant()}).", deleted));
+        return JsonOk.Of(new FlushResponse($"Deleted {deleted} waiting tasks ({scope.ToString().ToLowerInvariant()}).", deleted));
     }
 
-    public static async Task<Results<Ok<DeadLettersResponse>, ProblemHttpResult>> ListDead(
+    public static async Task<Results<JsonOk<DeadLettersResponse>, ProblemHttpResult>> ListDead(
         [AsParameters] QueueServices services, int offset = 0, int limit = 50)
     {
         var errors = new Dictionary<string, string[]>();
@@ -200,10 +200,10 @@ public static class QueueApi
         }
 
         var items = await services.Queue.ListDeadAsync(offset, limit);
-        return TypedResults.Ok(new DeadLettersResponse(await services.Queue.CountDeadAsync(), offset, items.Select(TaskResponse.From).ToList()));
+        return JsonOk.Of(new DeadLettersResponse(await services.Queue.CountDeadAsync(), offset, items.Select(TaskResponse.From).ToList()));
     }
 
-    public static async Task<Results<Ok<TaskActionResponse>, ProblemHttpResult>> RequeueDead(
+    public static async Task<Results<JsonOk<TaskActionResponse>, ProblemHttpResult>> RequeueDead(
         string taskId, [AsParameters] QueueServices services)
     {
         if (InvalidTaskId(taskId) is { } invalid)
@@ -212,11 +212,11 @@ public static class QueueApi
         }
 
         return await services.Queue.RequeueDeadAsync(taskId)
-            ? TypedResults.Ok(new TaskActionResponse(taskId, TaskStatuses.Pending, "Queued again with its attempts reset."))
+            ? JsonOk.Of(new TaskActionResponse(taskId, TaskStatuses.Pending, "Queued again with its attempts reset."))
             : Problems.Of(StatusCodes.Status404NotFound, "Not a dead letter", $"Task '{taskId}' is not in the dead-letter list.", "task_id");
     }
 
-    public static async Task<Results<Ok<TaskActionResponse>, ProblemHttpResult>> Cancel(
+    public static async Task<Results<JsonOk<TaskActionResponse>, ProblemHttpResult>> Cancel(
         string taskId, [AsParameters] QueueServices services)
     {
         if (InvalidTaskId(taskId) is { } invalid)
@@ -226,7 +226,7 @@ public static class QueueApi
 
         if (await services.Queue.CancelAsync(taskId))
         {
-            return TypedResults.Ok(new TaskActionResponse(taskId, TaskStatuses.Cancelled, "Cancelled before it started."));
+            return JsonOk.Of(new TaskActionResponse(taskId, TaskStatuses.Cancelled, "Cancelled before it started."));
         }
 
         return await services.Queue.GetAsync(taskId) is { } record

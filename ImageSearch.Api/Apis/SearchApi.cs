@@ -23,7 +23,7 @@ public static class SearchApi
         return app;
     }
 
-    public static async Task<Results<Ok<SearchResponse>, ProblemHttpResult>> Search(
+    public static async Task<Results<JsonOk<SearchResponse>, ProblemHttpResult>> Search(
         HttpRequest request,
         [AsParameters] SearchParameters parameters,
         [AsParameters] SearchServices services,
@@ -77,7 +77,7 @@ public static class SearchApi
 
         var model = services.Embedder.Model.Key;
         var hits = await services.Store.SearchAsync(options!.ToQuery(vector, model), cancellationToken);
-        return TypedResults.Ok(SearchResponse.From(model, hits, services.Links));
+        return JsonOk.Of(SearchResponse.From(model, hits, services.Links));
     }
 
     /// <summary>

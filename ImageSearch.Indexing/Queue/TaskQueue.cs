@@ -17,16 +17,29 @@ namespace ImageSearch.Indexing.Queue;
 /// </summary>
 public sealed partial class TaskQueue(IConnectionMultiplexer redis, IOptions<QueueOptions> options, TimeProvider timeProvider)
 {
+    /// <summary>Single enqueues sent together at most: the batch size past which the queue benchmark gains little.</summary>
+    private const int MaxGroupCommit = 100;
+
     private static readonly RedisKey[] TransitionKeys =
         [QueueKeys.Pending, QueueKeys.Active, QueueKeys.Delayed, QueueKeys.Dead, QueueKeys.Stats, QueueKeys.Deduplication];
 
     private readonly QueueOptions _options = options.Value;
 
+    private readonly GroupCommit<PreparedTask, EnqueueResult> _singleEnqueues = new(MaxGroupCommit);
+
     private IDatabase Db => redis.GetDatabase();
 
     public QueueOptions Options => _options;
 
-    public async Task<EnqueueResult> EnqueueAsync(NewTask task) => (await EnqueueBatchAsync([task]))[0];
+    /// <summary>
+    /// Enqueues one task. Calls that arrive while another enqueue is on its way to Redis are sent together after it,
+    /// as one script run (<see cref="GroupCommit{TItem,TResult}"/>); each still gets its own result.
+    /// </summary>
+    public async Task<EnqueueResult> EnqueueAsync(NewTask task)
+    {
+        using var activity = StartEnqueueActivity(1);
+        return await _singleEnqueues.AddAsync(Prepare(task, TaskTraceContext.Capture(Activity.Current)), AddTasksAsync);
+    }
 
     /// <summary>Enqueues every task in one round trip and one script: all or none are added.</summary>
     public async Task<IReadOnlyList<EnqueueResult>> EnqueueBatchAsync(IReadOnlyList<NewTask> tasks)
@@ -36,28 +49,41 @@ public sealed partial class TaskQueue(IConnectionMultiplexer redis, IOptions<Que
             return [];
         }
 
-        foreach (var task in tasks)
-        {
-            if (task.Validate() is { } reason)
-            {
-                throw new ArgumentException(reason, nameof(tasks));
-            }
-        }
-
-        using var activity = QueueTelemetry.ActivitySource.StartActivity("enqueue tasks", ActivityKind.Producer);
-        activity?.SetTag("imagesearch.task.count", tasks.Count);
+        using var activity = StartEnqueueActivity(tasks.Count);
         var traceContext = TaskTraceContext.Capture(Activity.Current);
-        var now = timeProvider.GetUtcNow();
-
-        var args = new RedisValue[3 + 3 * tasks.Count];
-        (args[0], args[1], args[2]) = (QueueKeys.TaskPrefix, Iso(now), tasks.Count);
+        var prepared = new PreparedTask[tasks.Count];
         for (var i = 0; i < tasks.Count; i++)
         {
-            var task = tasks[i];
-            args[3 + 3 * i] = Guid.CreateVersion7(now).ToString();
-            args[4 + 3 * i] = task.Deduplicate ? task.DeduplicationKey : "";
-            args[5 + 3 * i] = new TaskRequest(task.ProductId, task.ImagePath, task.ImageUrl, task.Name, task.Description,
-                task.Metadata is { Count: > 0 } metadata ? metadata : null, now, traceContext.Count > 0 ? traceContext : null).ToJson();
+            prepared[i] = Prepare(tasks[i], traceContext);
+        }
+
+        return await AddTasksAsync(prepared);
+    }
+
+    // The producer span the worker's "process task" span becomes a child of, through the trace context in the request.
+    private static Activity? StartEnqueueActivity(int count) =>
+        QueueTelemetry.ActivitySource.StartActivity("enqueue tasks", ActivityKind.Producer)?.SetTag("imagesearch.task.count", count);
+
+    private PreparedTask Prepare(NewTask task, IReadOnlyDictionary<string, string> traceContext)
+    {
+        if (task.Validate() is { } reason)
+        {
+            throw new ArgumentException(reason, nameof(task));
+        }
+
+        var now = timeProvider.GetUtcNow();
+        var request = new TaskRequest(task.ProductId, task.ImagePath, task.ImageUrl, task.Name, task.Description,
+            task.Metadata is { Count: > 0 } metadata ? metadata : null, now, traceContext.Count > 0 ? traceContext : null);
+        return new PreparedTask(Guid.CreateVersion7(now).ToString(), task.Deduplicate ? task.DeduplicationKey : "", request.ToJson());
+    }
+
+    private async Task<IReadOnlyList<EnqueueResult>> AddTasksAsync(IReadOnlyList<PreparedTask> tasks)
+    {
+        var args = new RedisValue[3 + 3 * tasks.Count];
+        (args[0], args[1], args[2]) = (QueueKeys.TaskPrefix, Iso(timeProvider.GetUtcNow()), tasks.Count);
+        for (var i = 0; i < tasks.Count; i++)
+        {
+            (args[3 + 3 * i], args[4 + 3 * i], args[5 + 3 * i]) = (tasks[i].TaskId, tasks[i].DeduplicationKey, tasks[i].RequestJson);
         }
 
         var reply = (RedisResult[])(await QueueScripts.AddTasks.EvaluateAsync(Db,
@@ -72,11 +98,9 @@ public sealed partial class TaskQueue(IConnectionMultiplexer redis, IOptions<Que
         return results;
     }
 
-    /// <summary>
-    /// Takes up to <paramref name="count"/> tasks from the head of the queue under a new lease of
-    /// <paramref name="leaseDuration"/>; first returns lapsed leases to the queue and promotes due retries. Never blocks:
-    /// an empty batch means the queue is empty (wait with <see cref="QueueWaiter"/>).
-    /// </summary>
+    /// <summary>A task as the addTasks script takes it: its id, its deduplication entry or "", its request as JSON.</summary>
+    private sealed record PreparedTask(string TaskId, string DeduplicationKey, string RequestJson);
+
     public async Task<TaskBatch> TakeAsync(string workerId, int count, TimeSpan leaseDuration)
     {
         var token = NewLeaseToken();

@@ -414,6 +414,33 @@ public class TaskQueueTests
         Assert.Equal(1, test.Connection.GetCounters().Interactive.OperationCount - before);
     }
 
+    [Theory]
+    [ClassData(typeof(QueueServers))]
+    public async Task Concurrent_single_enqueues_sent_together_each_get_their_own_task_and_deduplicate_among_themselves(RedisServerKind kind)
+    {
+        await using var test = await QueueTestServer.StartAsync(kind);
+        var queue = test.Queue();
+
+        // Started together, most of them gather while another enqueue is on its way and go in one script run.
+        var distinct = await System.Threading.Tasks.Task.WhenAll(Enumerable.Range(0, 200).Select(i => queue.EnqueueAsync(Task(i))));
+        var same = await System.Threading.Tasks.Task.WhenAll(Enumerable.Range(0, 50).Select(_ => queue.EnqueueAsync(Task(1000, deduplicate: true))));
+
+        Assert.Equal(200, distinct.Select(r => r.TaskId).Distinct().Count());
+        Assert.All(distinct, r => Assert.False(r.Duplicate));
+        Assert.All(distinct, r => Assert.InRange(r.QueueLength, 1, 200));
+        Assert.Single(same.Select(r => r.TaskId).Distinct());
+        Assert.Equal(49, same.Count(r => r.Duplicate));
+
+        var pending = (await test.Db.ListRangeAsync(QueueKeys.Pending)).Select(id => (string)id!).ToList();
+        Assert.Equal(distinct.Select(r => r.TaskId).Append(same[0].TaskId).Order(), pending.Order());
+        for (var i = 0; i < distinct.Length; i++)
+        {
+            Assert.Equal($"product-{i}", (await queue.GetAsync(distinct[i].TaskId))!.ProductId);
+        }
+
+        Assert.Equal(201, (await queue.GetStatsAsync()).Enqueued);
+    }
+
     [Fact]
     public async Task Every_key_of_the_queue_hashes_to_the_slot_of_the_pending_list()
     {

@@ -33,6 +33,25 @@ public class ApplicationRoundTripTests(RemoteImagesOnAppHostFixture fixture) : I
     }
 
     [Fact]
+    public async Task Json_answers_are_sent_whole_with_their_length_not_chunked()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var http = fixture.CreateClient();
+        var enqueued = await http.PostAsJsonAsync("/queue/enqueue",
+            new { product_id = "sized-answer", image_path = "/" + SecurityAppHostFixture.SeedImagePath }, cancellationToken);
+        var taskId = (await enqueued.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("task_id").GetString();
+
+        // A chunked answer costs a packet of its own for the closing chunk: a third more sends on the enqueue path.
+        foreach (var response in new[] { enqueued, await http.GetAsync($"/queue/status/{taskId}", cancellationToken), await http.GetAsync("/queue/stats", cancellationToken) })
+        {
+            Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
+            Assert.NotEqual(true, response.Headers.TransferEncodingChunked);
+            Assert.Equal((await response.Content.ReadAsByteArrayAsync(cancellationToken)).Length, response.Content.Headers.ContentLength);
+            Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        }
+    }
+
+    [Fact]
     public async Task Kestrel_refuses_a_body_over_the_limit_with_a_problem()
     {
         using var http = fixture.CreateClient();
