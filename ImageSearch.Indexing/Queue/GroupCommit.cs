@@ -3,8 +3,8 @@ namespace ImageSearch.Indexing.Queue;
 /// <summary>
 /// Group commit: one send at a time, and the items that arrive while it is on its way go together in the next one.
 /// A caller alone is sent at once, so nothing waits for a timer; under load many callers share one round trip and one
-/// script run. On the enqueue path that halves Redis's time per task: its fixed cost per script call (the call, the
-/// counters, the list push, the length) is as large as the cost of writing one task.
+/// script run, and Redis pays its fixed cost per call (the call, the counters, the list push, the length) once for
+/// them all. In the http benchmark a run carried about 3 enqueues at 10 connections and 15 at 64.
 /// </summary>
 /// <remarks>
 /// The caller whose item finds no send in flight sends, and goes on sending what gathered meanwhile until nothing is
