@@ -92,7 +92,12 @@ public sealed class Deployment : IAsyncDisposable
         {
             var port = FreePort.Next();
             var worker = StartService($"worker-{i}", Settings.Build.WorkerDll, port,
-                new Dictionary<string, string?> { ["WORKER_ID"] = $"bench-worker-{i}" }, Settings.WorkerEnvironment);
+                new Dictionary<string, string?>
+                {
+                    ["WORKER_ID"] = $"bench-worker-{i}",
+                    // As the AppHost tells its replicas: each takes its share of the cores for inference and decoding.
+                    ["Embedding__HostReplicas"] = Settings.Workers.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                }, Settings.WorkerEnvironment);
             healthChecks.Add(WaitHealthyAsync(worker, new Uri($"http://127.0.0.1:{port}")));
         }
 
