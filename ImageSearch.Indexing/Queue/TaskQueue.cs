@@ -17,7 +17,7 @@ namespace ImageSearch.Indexing.Queue;
 /// </summary>
 public sealed partial class TaskQueue(IConnectionMultiplexer redis, IOptions<QueueOptions> options, TimeProvider timeProvider)
 {
-    /// <summary>Single enqueues sent together at most: the batch size past which the queue benchmark gains little.</summary>
+    /// <summary>Single enqueues sent together at most, so that one script run stays short: Redis runs nothing else meanwhile.</summary>
     private const int MaxGroupCommit = 100;
 
     private static readonly RedisKey[] TransitionKeys =
@@ -101,6 +101,11 @@ public sealed partial class TaskQueue(IConnectionMultiplexer redis, IOptions<Que
     /// <summary>A task as the addTasks script takes it: its id, its deduplication entry or "", its request as JSON.</summary>
     private sealed record PreparedTask(string TaskId, string DeduplicationKey, string RequestJson);
 
+    /// <summary>
+    /// Takes up to <paramref name="count"/> tasks from the head of the queue under a new lease of
+    /// <paramref name="leaseDuration"/>; first returns lapsed leases to the queue and promotes due retries. Never blocks:
+    /// an empty batch means the queue is empty (wait with <see cref="QueueWaiter"/>).
+    /// </summary>
     public async Task<TaskBatch> TakeAsync(string workerId, int count, TimeSpan leaseDuration)
     {
         var token = NewLeaseToken();
