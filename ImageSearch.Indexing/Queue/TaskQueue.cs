@@ -38,7 +38,8 @@ public sealed partial class TaskQueue(IConnectionMultiplexer redis, IOptions<Que
     public async Task<EnqueueResult> EnqueueAsync(NewTask task)
     {
         using var activity = StartEnqueueActivity(1);
-        return await _singleEnqueues.AddAsync(Prepare(task, TaskTraceContext.Capture(Activity.Current)), AddTasksAsync);
+        var prepared = Prepare(task, TaskTraceContext.Capture(Activity.Current), timeProvider.GetUtcNow());
+        return await _singleEnqueues.AddAsync(prepared, AddTasksAsync);
     }
 
     /// <summary>Enqueues every task in one round trip and one script: all or none are added.</summary>
@@ -50,11 +51,12 @@ public sealed partial class TaskQueue(IConnectionMultiplexer redis, IOptions<Que
         }
 
         using var activity = StartEnqueueActivity(tasks.Count);
-        var traceContext = TaskTraceContext.Capture(Activity.Current);
+        // One trace context and one creation time for the whole batch, as it is one request.
+        var (traceContext, now) = (TaskTraceContext.Capture(Activity.Current), timeProvider.GetUtcNow());
         var prepared = new PreparedTask[tasks.Count];
         for (var i = 0; i < tasks.Count; i++)
         {
-            prepared[i] = Prepare(tasks[i], traceContext);
+            prepared[i] = Prepare(tasks[i], traceContext, now);
         }
 
         return await AddTasksAsync(prepared);
@@ -64,14 +66,13 @@ public sealed partial class TaskQueue(IConnectionMultiplexer redis, IOptions<Que
     private static Activity? StartEnqueueActivity(int count) =>
         QueueTelemetry.ActivitySource.StartActivity("enqueue tasks", ActivityKind.Producer)?.SetTag("imagesearch.task.count", count);
 
-    private PreparedTask Prepare(NewTask task, IReadOnlyDictionary<string, string> traceContext)
+    private static PreparedTask Prepare(NewTask task, IReadOnlyDictionary<string, string> traceContext, DateTimeOffset now)
     {
         if (task.Validate() is { } reason)
         {
             throw new ArgumentException(reason, nameof(task));
         }
 
-        var now = timeProvider.GetUtcNow();
         var request = new TaskRequest(task.ProductId, task.ImagePath, task.ImageUrl, task.Name, task.Description,
             task.Metadata is { Count: > 0 } metadata ? metadata : null, now, traceContext.Count > 0 ? traceContext : null);
         return new PreparedTask(Guid.CreateVersion7(now).ToString(), task.Deduplicate ? task.DeduplicationKey : "", request.ToJson());

@@ -1,42 +1,26 @@
 using ImageSearch.Indexing.Queue;
-using ImageSearch.Tests.Infrastructure;
+using System.Threading.Channels;
 
 namespace ImageSearch.Tests.Queue;
 
 // The group commit alone: each send is held open by the test, so what gathers behind it is known exactly.
 public class GroupCommitTests
 {
-    private readonly List<(IReadOnlyList<int> Items, TaskCompletionSource<IReadOnlyList<string>> Reply)> _sends = [];
+    private readonly Channel<(IReadOnlyList<int> Items, TaskCompletionSource<IReadOnlyList<string>> Reply)> _sends =
+        Channel.CreateUnbounded<(IReadOnlyList<int>, TaskCompletionSource<IReadOnlyList<string>>)>();
 
     private Task<IReadOnlyList<string>> Send(IReadOnlyList<int> items)
     {
         var reply = new TaskCompletionSource<IReadOnlyList<string>>(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_sends)
-        {
-            _sends.Add((items, reply));
-        }
-
+        _sends.Writer.TryWrite((items, reply));
         return reply.Task;
     }
 
-    private (IReadOnlyList<int> Items, TaskCompletionSource<IReadOnlyList<string>> Reply) SendAt(int index)
-    {
-        lock (_sends)
-        {
-            return _sends[index];
-        }
-    }
+    // The next send the group commit makes, as soon as it makes it.
+    private async Task<(IReadOnlyList<int> Items, TaskCompletionSource<IReadOnlyList<string>> Reply)> NextSendAsync() =>
+        await _sends.Reader.ReadAsync(TestContext.Current.CancellationToken);
 
-    private int SendCount
-    {
-        get
-        {
-            lock (_sends)
-            {
-                return _sends.Count;
-            }
-        }
-    }
+    private bool AnotherSendMade => _sends.Reader.TryPeek(out _);
 
     [Fact]
     public async Task A_caller_alone_is_sent_at_once_and_callers_arriving_meanwhile_go_together_in_the_next_send()
@@ -44,22 +28,24 @@ public class GroupCommitTests
         var commit = new GroupCommit<int, string>(maxItems: 100);
 
         var first = commit.AddAsync(1, Send);
-        Assert.Equal([1], SendAt(0).Items);
+        var firstSend = await NextSendAsync();
+        Assert.Equal([1], firstSend.Items);
         var later = Enumerable.Range(2, 4).Select(i => commit.AddAsync(i, Send)).ToList();
-        Assert.Equal(1, SendCount);
+        Assert.False(AnotherSendMade);
 
-        SendAt(0).Reply.SetResult(["r1"]);
+        firstSend.Reply.SetResult(["r1"]);
         Assert.Equal("r1", await first);
-        await Eventually.HoldsAsync(() => Task.FromResult(SendCount == 2), "the gathered callers are sent");
-        Assert.Equal([2, 3, 4, 5], SendAt(1).Items);
+        var secondSend = await NextSendAsync();
+        Assert.Equal([2, 3, 4, 5], secondSend.Items);
 
-        SendAt(1).Reply.SetResult(["r2", "r3", "r4", "r5"]);
+        secondSend.Reply.SetResult(["r2", "r3", "r4", "r5"]);
         Assert.Equal(["r2", "r3", "r4", "r5"], await Task.WhenAll(later));
 
         // Nothing in flight again: the next caller is sent at once.
         var next = commit.AddAsync(6, Send);
-        Assert.Equal([6], SendAt(2).Items);
-        SendAt(2).Reply.SetResult(["r6"]);
+        var thirdSend = await NextSendAsync();
+        Assert.Equal([6], thirdSend.Items);
+        thirdSend.Reply.SetResult(["r6"]);
         Assert.Equal("r6", await next);
     }
 
@@ -71,16 +57,16 @@ public class GroupCommitTests
         var first = commit.AddAsync(1, Send);
         var gathered = Enumerable.Range(2, 3).Select(i => commit.AddAsync(i, Send)).ToList();
 
-        SendAt(0).Reply.SetException(new InvalidOperationException("server gone"));
+        (await NextSendAsync()).Reply.SetException(new InvalidOperationException("server gone"));
         Assert.Equal("server gone", (await Assert.ThrowsAsync<InvalidOperationException>(() => first)).Message);
 
         // At most maxItems a send: 2 and 3 go first, 4 after them.
-        await Eventually.HoldsAsync(() => Task.FromResult(SendCount == 2), "the gathered callers are sent");
-        Assert.Equal([2, 3], SendAt(1).Items);
-        SendAt(1).Reply.SetResult(["r2", "r3"]);
-        await Eventually.HoldsAsync(() => Task.FromResult(SendCount == 3), "the rest is sent");
-        Assert.Equal([4], SendAt(2).Items);
-        SendAt(2).Reply.SetResult(["r4"]);
+        var secondSend = await NextSendAsync();
+        Assert.Equal([2, 3], secondSend.Items);
+        secondSend.Reply.SetResult(["r2", "r3"]);
+        var thirdSend = await NextSendAsync();
+        Assert.Equal([4], thirdSend.Items);
+        thirdSend.Reply.SetResult(["r4"]);
         Assert.Equal(["r2", "r3", "r4"], await Task.WhenAll(gathered));
     }
 
@@ -93,8 +79,9 @@ public class GroupCommitTests
         await Assert.ThrowsAsync<InvalidOperationException>(() => failed);
 
         var next = commit.AddAsync(2, Send);
-        Assert.Equal([2], SendAt(0).Items);
-        SendAt(0).Reply.SetResult(["r2"]);
+        var send = await NextSendAsync();
+        Assert.Equal([2], send.Items);
+        send.Reply.SetResult(["r2"]);
         Assert.Equal("r2", await next);
     }
 }
