@@ -16,6 +16,9 @@ internal static class DescriptorVariants
         ("ms-gem", "GeM p=3, whole picture at 224 and 320", Descriptor("whole", [224, 320], "gem")),
         ("ms3-gem", "GeM p=3, whole picture at 224, 320 and 448", Descriptor("whole", [224, 320, 448], "gem")),
         ("ms-rmac", "R-MAC, whole picture at 224 and 320", Descriptor("whole", [224, 320], "rmac")),
+        ("ms3-rmac", "R-MAC, whole picture at 224, 320 and 448 (the shipped descriptor without its whitening)", Descriptor("whole", [224, 320, 448], "rmac")),
+        ("whole320-rmac-w", "R-MAC, whole picture, longer side 320, the shipped whitening (version 2's sizes)", Descriptor("whole", [320], "rmac", whitened: true)),
+        ("whole448-rmac-w", "R-MAC, whole picture, longer side 448, the shipped whitening", Descriptor("whole", [448], "rmac", whitened: true)),
         ("shipped", "the shipped manifest (models/resnet18)", null)
     ];
 
@@ -28,11 +31,20 @@ internal static class DescriptorVariants
             : VariantModels.WithDescriptor(shippedModels, name, descriptor);
     }
 
-    private static JsonObject Descriptor(string fit, int[] sizes, string pooling) => new()
+    private static JsonObject Descriptor(string fit, int[] sizes, string pooling, bool whitened = false)
     {
-        ["fit"] = fit,
-        ["sizes"] = new JsonArray(sizes.Select(size => (JsonNode)size).ToArray()),
-        ["pooling"] = pooling,
-        ["power"] = 3
-    };
+        var descriptor = new JsonObject
+        {
+            ["fit"] = fit,
+            ["sizes"] = new JsonArray(sizes.Select(size => (JsonNode)size).ToArray()),
+            ["pooling"] = pooling,
+            ["power"] = 3
+        };
+        if (whitened)
+        {
+            descriptor["whitening"] = "whitening.bin";
+        }
+
+        return descriptor;
+    }
 }

@@ -1,19 +1,21 @@
 namespace ImageSearch.Benchmarks;
 
 /// <summary>
-/// The retrieval development set under test-data/: retrieval/pairs (pairs.txt names each pair of different photos of
-/// one subject), retrieval/distractors and photos/. Image paths are relative to <see cref="Root"/>.
+/// A retrieval evaluation set under test-data/: &lt;name&gt;/pairs (each line of pairs.txt names two or more different
+/// photos of one subject), &lt;name&gt;/distractors and photos/. Image paths are relative to <see cref="Root"/>.
 /// </summary>
-internal sealed record DevelopmentSet(string Root, IReadOnlyList<string> Images, IReadOnlyList<(int A, int B)> Pairs)
+internal sealed record DevelopmentSet(string Root, IReadOnlyList<string> Images, IReadOnlyList<int[]> Groups)
 {
-    /// <summary>Every photo of a pair is a query; its partner is what it should find.</summary>
+    /// <summary>Every photo of a group is a query; the other photos of its group are what it should find.</summary>
     public IReadOnlyList<(int Image, int[] Relevant)> Queries =>
-        Pairs.SelectMany(pair => new[] { (pair.A, new[] { pair.B }), (pair.B, new[] { pair.A }) }).ToList();
+        Groups.SelectMany(group => group.Select(image => (image, group.Where(other => other != image).ToArray()))).ToList();
 
-    public static bool TryLoad(string testData, out DevelopmentSet set, out string? problem)
+    public int Distractors => Images.Count - Groups.Sum(group => group.Length);
+
+    public static bool TryLoad(string testData, out DevelopmentSet set, out string? problem, string name = "retrieval")
     {
         set = null!;
-        var pairsFile = Path.Combine(testData, "retrieval", "pairs.txt");
+        var pairsFile = Path.Combine(testData, name, "pairs.txt");
         if (!File.Exists(pairsFile) || !Directory.Exists(Path.Combine(testData, "photos")))
         {
             problem = $"No development set under {testData}: run .ci/fetch-test-photos (or pass --data DIR).";
@@ -21,20 +23,19 @@ internal sealed record DevelopmentSet(string Root, IReadOnlyList<string> Images,
         }
 
         var images = new List<string>();
-        var pairs = new List<(int, int)>();
+        var groups = new List<int[]>();
         foreach (var line in File.ReadLines(pairsFile).Where(line => line.Length > 0))
         {
-            var names = line.Split(' ');
-            images.Add($"retrieval/pairs/{names[0]}");
-            images.Add($"retrieval/pairs/{names[1]}");
-            pairs.Add((images.Count - 2, images.Count - 1));
+            var names = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            groups.Add(Enumerable.Range(images.Count, names.Length).ToArray());
+            images.AddRange(names.Select(photo => $"{name}/pairs/{photo}"));
         }
 
-        images.AddRange(Directory.GetFiles(Path.Combine(testData, "retrieval", "distractors")).Order(StringComparer.Ordinal)
-            .Select(path => $"retrieval/distractors/{Path.GetFileName(path)}"));
+        images.AddRange(Directory.GetFiles(Path.Combine(testData, name, "distractors")).Order(StringComparer.Ordinal)
+            .Select(path => $"{name}/distractors/{Path.GetFileName(path)}"));
         images.AddRange(Directory.GetFiles(Path.Combine(testData, "photos"), "*.jpg").Order(StringComparer.Ordinal)
             .Select(path => $"photos/{Path.GetFileName(path)}"));
-        set = new DevelopmentSet(testData, images, pairs);
+        set = new DevelopmentSet(testData, images, groups);
         problem = null;
         return true;
     }

@@ -13,18 +13,19 @@ namespace ImageSearch.Benchmarks;
 /// top-1, MRR and mAP are printed for each descriptor variant, with what it costs: images/s embedded (EmbedBatchAsync
 /// over the set) and the latency of one query (embed the upload + exact search). Query expansion (α-QE) and
 /// database-side augmentation (DBA) are applied to the shipped descriptor's vectors as search-time options.
-/// Options: --data DIR (default test-data), --variants a,b (names below; default all).
+/// Options: --data DIR (default test-data), --set NAME (test-data/retrieval, the default, or retrieval-hard, fetched by
+/// .ci/fetch-retrieval-hard), --variants a,b (names in DescriptorVariants; default all).
 /// </summary>
 public sealed class RetrievalBenchmark : IBenchmark
 {
     public string Name => "retrieval";
 
-    public string Description => "top-1 / MRR / mAP on the opencv-doc pairs, per descriptor variant, with embed images/s and query latency";
+    public string Description => "top-1 / MRR / mAP on the opencv-doc pairs (or --set retrieval-hard), per descriptor variant, with embed images/s and query latency";
 
     public async Task<int> RunAsync(string[] args)
     {
         var data = Option(args, "--data") ?? Path.Combine(BenchmarkPaths.RepositoryRoot ?? ".", "test-data");
-        if (!DevelopmentSet.TryLoad(data, out var set, out var problem))
+        if (!DevelopmentSet.TryLoad(data, out var set, out var problem, Option(args, "--set") ?? "retrieval"))
         {
             Console.Error.WriteLine(problem);
             return 1;
@@ -32,7 +33,7 @@ public sealed class RetrievalBenchmark : IBenchmark
 
         var wanted = Option(args, "--variants")?.Split(',') ?? DescriptorVariants.All.Select(v => v.Name).ToArray();
         Console.WriteLine($"retrieval: {set.Queries.Count} queries over {set.Images.Count - 1} images each " +
-            $"({set.Pairs.Count} pairs, {set.Images.Count - 2 * set.Pairs.Count} distractors); {Environment.ProcessorCount} cores; load average {LoadAverage.Read()}");
+            $"({set.Groups.Count} groups of one subject, {set.Distractors} distractors); {Environment.ProcessorCount} cores; load average {LoadAverage.Read()}");
         Console.WriteLine($"{"variant",-15} {"top-1",6} {"MRR",6} {"mAP",6} {"sep.",5} {"embed/s",8} {"query p50",10}  description [misses: query→partner's rank]");
 
         var models = Path.Combine(AppContext.BaseDirectory, "models");

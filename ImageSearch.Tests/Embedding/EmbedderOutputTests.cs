@@ -12,8 +12,8 @@ public sealed class EmbedderOutputTests(EmbedderFixture fixture)
     [Fact]
     public void The_model_is_identified_for_storage_with_each_vector()
     {
-        Assert.Equal(new EmbeddingModelInfo("resnet18-imagenet", "2", 512), fixture.Embedder.Model);
-        Assert.Equal("resnet18-imagenet@2", fixture.Embedder.Model.Key);
+        Assert.Equal(new EmbeddingModelInfo("resnet18-imagenet", "3", 512), fixture.Embedder.Model);
+        Assert.Equal("resnet18-imagenet@3", fixture.Embedder.Model.Key);
     }
 
     [Fact]

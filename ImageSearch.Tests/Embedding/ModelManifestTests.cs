@@ -11,9 +11,10 @@ public sealed class ModelManifestTests : IDisposable
     {
         var (manifest, folder) = ModelManifest.Find(Path.Combine(AppContext.BaseDirectory, "models"), "resnet18-imagenet");
 
-        Assert.Equal(("2", "Input247", "ReLU393_Output_0", 512), (manifest.Version, manifest.Input.Name, manifest.Output.Name, manifest.Output.Dimensions));
+        Assert.Equal(("3", "Input247", "ReLU393_Output_0", 512), (manifest.Version, manifest.Input.Name, manifest.Output.Name, manifest.Output.Dimensions));
         Assert.Equal("BGR", manifest.Input.ChannelOrder);
         Assert.Equal(new ModelDescriptor("whole", manifest.Descriptor!.Sizes, "rmac", 3, "whitening.bin"), manifest.Descriptor);
+        Assert.Equal(new[] { 224, 320, 448 }, manifest.Descriptor.Sizes);
         Assert.True(File.Exists(Path.Combine(folder, manifest.Descriptor.Whitening!)), "the whitening ships beside the manifest");
         Assert.True(File.Exists(Path.Combine(folder, manifest.File)), "the build copies ResNet18.onnx next to the manifest");
         Assert.True(File.Exists(Path.Combine(folder, manifest.Input.MeanImageModel!)), "the build copies ResNetPreprocess.onnx next to the manifest");

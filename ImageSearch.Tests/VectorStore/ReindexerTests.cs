@@ -13,7 +13,7 @@ namespace ImageSearch.Tests.VectorStore;
 /// <summary>Re-indexing after a model change, over a real Redis: the embedded store scrolled, the real queue filled.</summary>
 public sealed class ReindexerTests(RedisFixture fixture) : IClassFixture<RedisFixture>, IAsyncLifetime
 {
-    private const string CurrentModel = "resnet18-imagenet@2";
+    private const string CurrentModel = "resnet18-imagenet@3";
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
 
     public async ValueTask InitializeAsync() => await fixture.Connection.GetServers()[0].FlushDatabaseAsync();
