@@ -53,16 +53,28 @@ public sealed class ImageRootTests : IDisposable
         using var stop = new CancellationTokenSource();
         using var firstSwap = new ManualResetEventSlim();
         var swaps = 0;
+        Exception? swapFailure = null;
         // A thread of its own: on a busy thread pool a pooled swapper may not run at all before the reader is done.
         var swapper = new Thread(() =>
         {
-            while (!stop.IsCancellationRequested)
+            try
             {
-                Directory.Move(folder, folder + ".real");
-                Directory.CreateSymbolicLink(folder, Path.Combine(_sandbox, "elsewhere"));
-                File.Delete(folder);
-                Directory.Move(folder + ".real", folder);
-                Interlocked.Increment(ref swaps);
+                while (!stop.IsCancellationRequested)
+                {
+                    Directory.Move(folder, folder + ".real");
+                    Directory.CreateSymbolicLink(folder, Path.Combine(_sandbox, "elsewhere"));
+                    File.Delete(folder);
+                    Directory.Move(folder + ".real", folder);
+                    Interlocked.Increment(ref swaps);
+                    firstSwap.Set();
+                }
+            }
+            catch (Exception failure)
+            {
+                swapFailure = failure;
+            }
+            finally
+            {
                 firstSwap.Set();
             }
         }) { IsBackground = true };
@@ -92,6 +104,7 @@ public sealed class ImageRootTests : IDisposable
             swapper.Join();
         }
 
+        Assert.Null(swapFailure);
         Assert.True(read > 0 && swaps >= 1000, $"the race was not exercised ({read} read, {refused} refused, {swaps} swaps)");
     }
 
