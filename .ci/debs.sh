@@ -27,5 +27,5 @@ download_debs() {
   for deb in "$dir"/*.deb; do
     dpkg -x "$deb" "$dir/unpacked" || { echo "debs: could not unpack $(basename "$deb")"; return 1; }
   done
-  echo "debs: $(find "$dir" -maxdepth 1 -name '*.deb' | wc -l) packages, $(du -sm "$dir" | cut -f1) MB"
+  echo "debs: $(find "$dir" -maxdepth 1 -name '*.deb' | wc -l) packages, $(du -cm "$dir"/*.deb | tail -1 | cut -f1) MB downloaded"
 }
