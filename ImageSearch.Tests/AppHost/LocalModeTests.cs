@@ -7,7 +7,7 @@ namespace ImageSearch.Tests.AppHost;
 // Starts the whole application as `dotnet run --project ImageSearch.AppHost` would, with no container runtime.
 public class LocalModeTests
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+    private static readonly TimeSpan StartTimeout = TestAppHost.StartTimeout;
 
     [Theory]
     [InlineData("redis-server")]
@@ -24,13 +24,10 @@ public class LocalModeTests
         var cancellationToken = timeout.Token;
         var dataPath = Directory.CreateTempSubdirectory("imagesearch-apphost-").FullName;
 
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ImageSearch_AppHost>(
-            ["--Mode=local", $"--LocalRedisServer={redisServer}", $"--LocalDataPath={dataPath}"], cancellationToken);
-        await using (var app = await builder.BuildAsync(cancellationToken))
+        await using (var app = await TestAppHost.StartAsync(
+            ["--Mode=local", $"--LocalRedisServer={redisServer}", $"--LocalDataPath={dataPath}"], cancellationToken))
         {
-            await app.StartAsync(cancellationToken);
             await app.ResourceNotifications.WaitForResourceHealthyAsync("redis", cancellationToken);
-            await app.ResourceNotifications.WaitForResourceHealthyAsync("api", cancellationToken);
 
             using var http = app.CreateHttpClient("api");
             Assert.Equal("Healthy", await http.GetStringAsync("/health", cancellationToken));

@@ -34,7 +34,7 @@ public class IndexAndSearchTests
             $"--Parameters:api-key={ApiKey}"];
         List<string> before;
         List<byte[]> variants;
-        await using (var app = await StartAsync(args, cancellationToken))
+        await using (var app = await TestAppHost.StartAsync(args, cancellationToken))
         {
             using var http = CreateClient(app);
 
@@ -91,22 +91,13 @@ public class IndexAndSearchTests
         }
 
         // Restarted (API, workers and the Redis server alike), the API loads the index from Redis and answers as before.
-        await using (var app = await StartAsync(args, cancellationToken))
+        await using (var app = await TestAppHost.StartAsync(args, cancellationToken))
         {
             using var http = CreateClient(app);
             Assert.Equal(before, await RankingsAsync(http, variants.Take(5), cancellationToken));
         }
 
         Directory.Delete(dataPath, recursive: true);
-    }
-
-    private static async Task<DistributedApplication> StartAsync(string[] args, CancellationToken cancellationToken)
-    {
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ImageSearch_AppHost>(args, cancellationToken);
-        var app = await builder.BuildAsync(cancellationToken);
-        await app.StartAsync(cancellationToken);
-        await app.ResourceNotifications.WaitForResourceHealthyAsync("api", cancellationToken);
-        return app;
     }
 
     private static HttpClient CreateClient(DistributedApplication app)

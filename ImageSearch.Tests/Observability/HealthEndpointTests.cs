@@ -1,12 +1,13 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
+using ImageSearch.Tests.Infrastructure;
 
 namespace ImageSearch.Tests.Observability;
 
 // /health through the real AppHost (local mode): each part the API needs reports on its own.
 public class HealthEndpointTests
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+    private static readonly TimeSpan StartTimeout = TestAppHost.StartTimeout;
 
     [Fact]
     public async Task The_api_reports_redis_vector_store_and_model_readiness_separately()
@@ -16,12 +17,9 @@ public class HealthEndpointTests
         var cancellationToken = timeout.Token;
         var dataPath = Directory.CreateTempSubdirectory("imagesearch-health-").FullName;
 
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ImageSearch_AppHost>(
-            ["--Mode=local", "--LocalRedisServer=garnet", $"--LocalDataPath={dataPath}", "--Workers=1"], cancellationToken);
-        await using (var app = await builder.BuildAsync(cancellationToken))
+        await using (var app = await TestAppHost.StartAsync(
+            ["--Mode=local", "--LocalRedisServer=garnet", $"--LocalDataPath={dataPath}", "--Workers=1"], cancellationToken))
         {
-            await app.StartAsync(cancellationToken);
-            await app.ResourceNotifications.WaitForResourceHealthyAsync("api", cancellationToken);
             using var http = app.CreateHttpClient("api");
 
             // Probes get the plain status, as before.

@@ -18,7 +18,7 @@ public abstract class SecurityAppHostFixture : IAsyncLifetime
     public const string SeedImagePath = "catalog/seed.jpg";
     public const string EscapingLinkPath = "catalog/escaping-link.jpg";
 
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+    private static readonly TimeSpan StartTimeout = TestAppHost.StartTimeout;
     private string _dataPath = "";
     private DistributedApplication? _app;
 
@@ -44,20 +44,19 @@ public abstract class SecurityAppHostFixture : IAsyncLifetime
         File.Copy(SeedPhoto, Path.Combine(outside, "secret.jpg"));
         File.CreateSymbolicLink(Path.Combine(imageRoot, EscapingLinkPath), Path.Combine(outside, "secret.jpg"));
 
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ImageSearch_AppHost>(
+        _app = await TestAppHost.StartAsync(
             ["--Mode=local", "--Workers=1", $"--LocalDataPath={_dataPath}", $"--ImageRoot={imageRoot}", $"--Parameters:api-key={ApiKey}"],
-            cancellationToken);
-        // The testing host forwards each resource's console output to its loggers; collect it to read the API's log.
-        builder.Services.AddFakeLogging();
-        var api = builder.CreateResourceBuilder<ProjectResource>("api");
-        foreach (var (name, value) in ApiEnvironment)
-        {
-            api.WithEnvironment(name, value);
-        }
-
-        _app = await builder.BuildAsync(cancellationToken);
-        await _app.StartAsync(cancellationToken);
-        await _app.ResourceNotifications.WaitForResourceHealthyAsync("api", cancellationToken);
+            cancellationToken,
+            builder =>
+            {
+                // The testing host forwards each resource's console output to its loggers; collect it to read the API's log.
+                builder.Services.AddFakeLogging();
+                var api = builder.CreateResourceBuilder<ProjectResource>("api");
+                foreach (var (name, value) in ApiEnvironment)
+                {
+                    api.WithEnvironment(name, value);
+                }
+            });
 
         using var http = CreateClient();
         var enqueued = await http.PostAsJsonAsync("/queue/enqueue", new { product_id = SeedProductId, image_path = SeedImagePath }, cancellationToken);

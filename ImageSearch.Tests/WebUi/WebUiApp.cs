@@ -50,7 +50,7 @@ public sealed class WebUiApp : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+        using var timeout = new CancellationTokenSource(TestAppHost.StartTimeout + TimeSpan.FromMinutes(2));
         var cancellationToken = timeout.Token;
 
         dataPath = Directory.CreateTempSubdirectory("imagesearch-webui-").FullName;
@@ -73,12 +73,9 @@ public sealed class WebUiApp : IAsyncLifetime
             File.Copy(photo, Path.Combine(imageRoot, "catalog", Path.GetFileName(photo)));
         }
 
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ImageSearch_AppHost>(
+        app = await TestAppHost.StartAsync(
             ["--Mode=local", "--LocalRedisServer=garnet", $"--LocalDataPath={dataPath}", $"--ImageRoot={imageRoot}",
                 $"--Parameters:api-key={ApiKey}"], cancellationToken);
-        app = await builder.BuildAsync(cancellationToken);
-        await app.StartAsync(cancellationToken);
-        await app.ResourceNotifications.WaitForResourceHealthyAsync("api", cancellationToken);
         ApiAddress = app.GetEndpoint("api", "http");
 
         if (PhotosMissing is null)
