@@ -9,8 +9,8 @@ namespace ImageSearch.Tests.Infrastructure;
 public static class TestAppHost
 {
     // One application comes up at a time across the test run. Each start launches DCP, a Redis server, the API and
-    // workers that each load the model; on 2 cores two of them at once starve each other, and one CI run saw DCP
-    // never answer a restart while other tests were busy.
+    // workers that each load the model, and two at once share the 2 cores. One CI run saw DCP never come up for a
+    // start made while other tests were busy; why is not known, so starts are also kept from overlapping.
     private static readonly SemaphoreSlim OneStartAtATime = new(1, 1);
 
     /// <summary>
