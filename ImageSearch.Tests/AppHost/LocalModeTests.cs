@@ -7,8 +7,6 @@ namespace ImageSearch.Tests.AppHost;
 // Starts the whole application as `dotnet run --project ImageSearch.AppHost` would, with no container runtime.
 public class LocalModeTests
 {
-    private static readonly TimeSpan StartTimeout = TestAppHost.StartTimeout;
-
     [Theory]
     [InlineData("redis-server")]
     [InlineData("garnet")]
@@ -20,7 +18,7 @@ public class LocalModeTests
         }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(StartTimeout);
+        timeout.CancelAfter(TestAppHost.StartTimeout);
         var cancellationToken = timeout.Token;
         var dataPath = Directory.CreateTempSubdirectory("imagesearch-apphost-").FullName;
 

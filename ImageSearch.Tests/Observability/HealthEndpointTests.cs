@@ -7,13 +7,11 @@ namespace ImageSearch.Tests.Observability;
 // /health through the real AppHost (local mode): each part the API needs reports on its own.
 public class HealthEndpointTests
 {
-    private static readonly TimeSpan StartTimeout = TestAppHost.StartTimeout;
-
     [Fact]
     public async Task The_api_reports_redis_vector_store_and_model_readiness_separately()
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(StartTimeout);
+        timeout.CancelAfter(TestAppHost.StartTimeout);
         var cancellationToken = timeout.Token;
         var dataPath = Directory.CreateTempSubdirectory("imagesearch-health-").FullName;
 

@@ -18,7 +18,6 @@ public abstract class SecurityAppHostFixture : IAsyncLifetime
     public const string SeedImagePath = "catalog/seed.jpg";
     public const string EscapingLinkPath = "catalog/escaping-link.jpg";
 
-    private static readonly TimeSpan StartTimeout = TestAppHost.StartTimeout;
     private string _dataPath = "";
     private DistributedApplication? _app;
 
@@ -32,7 +31,7 @@ public abstract class SecurityAppHostFixture : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(StartTimeout);
+        timeout.CancelAfter(TestAppHost.StartTimeout);
         var cancellationToken = timeout.Token;
 
         _dataPath = Directory.CreateTempSubdirectory("imagesearch-security-").FullName;
@@ -64,7 +63,7 @@ public abstract class SecurityAppHostFixture : IAsyncLifetime
         var taskId = (await enqueued.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("task_id").GetString();
         await Eventually.HoldsAsync(async () =>
             (await http.GetFromJsonAsync<JsonElement>($"/queue/status/{taskId}", cancellationToken)).GetProperty("status").GetString() == "completed",
-            $"the seed task {taskId} is completed", StartTimeout);
+            $"the seed task {taskId} is completed", TestAppHost.StartTimeout);
     }
 
     /// <summary>Every line the resources logged so far.</summary>
