@@ -114,6 +114,15 @@ public static class Extensions
         service.WithEnvironment("MALLOC_ARENA_MAX", "2");
 
     /// <summary>
+    /// A 16 MB gen0 budget for the API. Workstation GC keeps its own at a few MB, so under enqueue load the API collected
+    /// about 20 times a second and the objects of requests still in flight were promoted and collected again in gen1
+    /// (http benchmark, 64 connections: 318 gen0 and 215 gen1 collections and 0.73 s of pauses in 15 s; with 16 MB, 134,
+    /// 1 and 0.21 s, and about 12 MB more resident). The runtime reads this one from the environment only.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithGen0Budget(this IResourceBuilder<ProjectResource> service) =>
+        service.WithEnvironment("DOTNET_GCgen0size", "0x1000000");
+
+    /// <summary>
     /// Forwarded headers are believed only from the networks named in <c>TrustedProxyNetworks</c> (comma-separated
     /// CIDRs, such as the ingress's subnet). Aspire's publisher turns ASPNETCORE_FORWARDEDHEADERS_ENABLED on, which would
     /// believe any client's X-Forwarded-For and so let it choose the address its rate limits count; it is turned off.

@@ -11,6 +11,7 @@ var api = builder.AddProject<Projects.ImageSearch_Api>("api")
     .WithImageRoot()
     .WithTrustedProxies()
     .WithNativeHeapLimits()
+    .WithGen0Budget()
     .WithHttpHealthCheck("/health");
 
 var workers = builder.GetWorkerReplicas();

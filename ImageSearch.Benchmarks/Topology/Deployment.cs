@@ -80,12 +80,20 @@ public sealed class Deployment : IAsyncDisposable
     {
         var apiPort = FreePort.Next();
         ApiAddress = new Uri($"http://127.0.0.1:{apiPort}");
-        Api = StartService("api", Settings.Build.ApiDll, apiPort, new Dictionary<string, string?>
+        var apiEnvironment = new Dictionary<string, string?>
         {
             ["ApiKey__Key"] = ApiKey,
             ["RateLimiting__EnqueuePerMinute"] = "1000000",
             ["RateLimiting__SearchPerMinute"] = "1000000"
-        }, Settings.ApiEnvironment);
+        };
+        if (Settings.Build.IsThisCheckout)
+        {
+            // As this checkout's AppHost starts it (WithGen0Budget). A build given with --services runs with the runtime's
+            // own budget, as its AppHost may not set one; --api-env DOTNET_GCgen0size=0 asks for that here too.
+            apiEnvironment["DOTNET_GCgen0size"] = "0x1000000";
+        }
+
+        Api = StartService("api", Settings.Build.ApiDll, apiPort, apiEnvironment, Settings.ApiEnvironment);
 
         var healthChecks = new List<Task> { WaitHealthyAsync(Api, ApiAddress) };
         for (var i = 0; i < Settings.Workers; i++)

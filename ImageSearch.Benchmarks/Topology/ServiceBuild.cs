@@ -7,6 +7,7 @@ namespace ImageSearch.Benchmarks.Topology;
 /// </summary>
 public sealed record ServiceBuild(string Label, string ApiDll, string WorkerDll)
 {
+    private const string ThisCheckoutLabel = "this checkout";
     private const string ApiName = "ImageSearch.Api";
     private const string WorkerName = "ImageSearch.Worker";
 
@@ -34,9 +35,11 @@ public sealed record ServiceBuild(string Label, string ApiDll, string WorkerDll)
             Console.WriteLine($"warning: this is a {configuration} build; figures need -c Release.");
         }
 
-        return FromCheckout("this checkout", checkout, configuration, framework)
+        return FromCheckout(ThisCheckoutLabel, checkout, configuration, framework)
             ?? throw new InvalidOperationException($"The services of this checkout are not built in {configuration}.");
     }
+
+    public bool IsThisCheckout => Label == ThisCheckoutLabel;
 
     /// <summary>A checkout built with <c>dotnet build -c Release</c>, or a folder holding both programs (or api/ and worker/).</summary>
     public static ServiceBuild FromDirectory(string directory)
