@@ -33,8 +33,18 @@ public static class Extensions
         return builder;
     }
 
+    /// <summary>
+    /// Logs, metrics and traces over OTLP, when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> names a collector (the AppHost always
+    /// gives one: its dashboard). Without one the SDK is not registered at all: spans and measurements with nowhere to go
+    /// would still be made on every request, about a tenth of the API's enqueue throughput in the http benchmark.
+    /// </summary>
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
+        if (string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            return builder;
+        }
+
         builder.Logging.AddOpenTelemetry(logging =>
         {
             logging.IncludeFormattedMessage = true;
@@ -60,19 +70,8 @@ public static class Extensions
                             !context.Request.Path.StartsWithSegments(HealthEndpointPath)
                             && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath))
                     .AddHttpClientInstrumentation();
-            });
-
-        builder.AddOpenTelemetryExporters();
-        return builder;
-    }
-
-    private static TBuilder AddOpenTelemetryExporters<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
-    {
-        var useOtlpExporter = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
-        if (useOtlpExporter)
-        {
-            builder.Services.AddOpenTelemetry().UseOtlpExporter();
-        }
+            })
+            .UseOtlpExporter();
 
         return builder;
     }

@@ -49,9 +49,13 @@ for _ = 1, count do
   a = a + 3
 end
 
+-- RPUSH answers the list's new length, which saves the LLEN a call of only duplicates needs.
+local length
 if #created > 0 then
-  redis.call("RPUSH", pendingKey, unpack(created))
+  length = redis.call("RPUSH", pendingKey, unpack(created))
   redis.call("HINCRBY", statsKey, "enqueued", #created)
+else
+  length = redis.call("LLEN", pendingKey)
 end
-out[#out + 1] = redis.call("LLEN", pendingKey)
+out[#out + 1] = length
 return out
