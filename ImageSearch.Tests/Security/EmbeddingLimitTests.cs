@@ -1,10 +1,13 @@
 using System.Net;
 using System.Net.Http.Json;
+using ImageSearch.Api;
+using ImageSearch.Api.Services;
 using ImageSearch.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace ImageSearch.Tests.Security;
 
@@ -55,5 +58,15 @@ public class EmbeddingLimitTests(OneEmbeddingApiFixture fixture) : IClassFixture
         Assert.Equal(HttpStatusCode.OK, finished.StatusCode);
         // The slot is free again.
         Assert.Equal(HttpStatusCode.OK, (await http.PostAsJsonAsync("/search", new { image_path = ApiFixture.SeedImagePath }, cancellationToken)).StatusCode);
+    }
+
+    [Fact]
+    public void Each_embedding_slot_gets_a_thread_pool_thread_beyond_one_per_core()
+    {
+        // Embeddings hold pool threads; the pool must not have to be starved before it adds threads for other requests.
+        using var limiter = new EmbeddingLimiter(Options.Create(new SearchOptions { MaxConcurrentEmbeddings = 9 }));
+
+        ThreadPool.GetMinThreads(out var workerThreads, out _);
+        Assert.True(workerThreads >= Environment.ProcessorCount + 9, $"The pool's minimum is {workerThreads} worker threads.");
     }
 }
