@@ -1,10 +1,14 @@
 namespace ImageSearch.Benchmarks.Topology;
 
-/// <summary>Samples the resident memory of processes every few hundred milliseconds and keeps each one's highest.</summary>
+/// <summary>
+/// Samples the resident memory of processes every few hundred milliseconds and keeps each one's highest, and its lowest
+/// since the last <see cref="TakeLows"/>: a leak raises the floor between the peaks of requests in flight.
+/// </summary>
 public sealed class MemorySampler : IAsyncDisposable
 {
     private readonly IReadOnlyList<ChildProcess> _processes;
     private readonly double[] _peaks;
+    private readonly double[] _lows;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
@@ -12,6 +16,7 @@ public sealed class MemorySampler : IAsyncDisposable
     {
         _processes = processes;
         _peaks = new double[processes.Count];
+        _lows = Enumerable.Repeat(double.MaxValue, processes.Count).ToArray();
         _loop = SampleAsync(interval ?? TimeSpan.FromMilliseconds(200));
     }
 
@@ -26,6 +31,18 @@ public sealed class MemorySampler : IAsyncDisposable
     }
 
     public double PeakOf(ChildProcess process) => Peaks[_processes.ToList().IndexOf(process)];
+
+    /// <summary>The lowest resident memory of each process, in MB, since the last call (or the start).</summary>
+    public IReadOnlyList<double> TakeLows()
+    {
+        Sample();
+        lock (_peaks)
+        {
+            var lows = _lows.ToArray();
+            Array.Fill(_lows, double.MaxValue);
+            return lows;
+        }
+    }
 
     private async Task SampleAsync(TimeSpan interval)
     {
@@ -49,7 +66,9 @@ public sealed class MemorySampler : IAsyncDisposable
         {
             for (var i = 0; i < _processes.Count; i++)
             {
-                _peaks[i] = Math.Max(_peaks[i], ProcessUsage.Read(_processes[i].Pid).ResidentMb);
+                var resident = ProcessUsage.Read(_processes[i].Pid).ResidentMb;
+                _peaks[i] = Math.Max(_peaks[i], resident);
+                _lows[i] = Math.Min(_lows[i], resident);
             }
         }
     }
