@@ -31,7 +31,7 @@ public sealed class EmbeddingLimiter : IDisposable
         });
         _queueTimeout = settings.EmbeddingQueueTimeout;
 
-        // The runtime's minimum is the core count; the same value again for every instance (tests build many).
+        // Set to a fixed value rather than raised by the slots, so another instance (tests build many) adds nothing.
         ThreadPool.GetMinThreads(out var workerThreads, out var completionPortThreads);
         var wanted = Environment.ProcessorCount + settings.MaxConcurrentEmbeddings;
         if (workerThreads < wanted)

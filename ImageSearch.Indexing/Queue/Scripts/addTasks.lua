@@ -49,7 +49,7 @@ for _ = 1, count do
   a = a + 3
 end
 
--- RPUSH answers the list's new length, which saves the LLEN a call of only duplicates needs.
+-- RPUSH answers with the list's new length; only a call that added no task needs LLEN.
 local length
 if #created > 0 then
   length = redis.call("RPUSH", pendingKey, unpack(created))
