@@ -14,6 +14,7 @@ public static class Extensions
 {
     private const string HealthEndpointPath = "/health";
     private const string AlivenessEndpointPath = "/alive";
+    private const string HostingDiagnosticsCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
 
     /// <summary>The meter every ImageSearch component reports under, and the prefix of its activity sources.</summary>
     public const string TelemetryName = "ImageSearch";
@@ -42,6 +43,10 @@ public static class Extensions
     {
         if (string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
+            // ASP.NET Core also starts an Activity and a log scope for every request while its hosting category logs at
+            // any level, only so that log scopes carry trace ids. With no collector no trace is kept; its request logs
+            // (Information) are off by default anyway. Startup failures are still logged by the host itself.
+            builder.Logging.AddFilter(HostingDiagnosticsCategory, LogLevel.None);
             return builder;
         }
 

@@ -10,14 +10,17 @@ namespace ImageSearch.Api.Security;
 /// </summary>
 internal sealed class ApiKeyEndpointFilter(IOptions<ApiKeyOptions> options, ApiKeyFailures failures, bool forReads) : IEndpointFilter
 {
-    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    // Not async: a request that passes goes on with next's own ValueTask, with no state machine of this filter around it.
+    public ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         if (forReads && !options.Value.RequireForReads)
         {
-            return await next(context);
+            return next(context);
         }
 
-        return Check(context.HttpContext, options.Value, failures) ?? await next(context);
+        return Check(context.HttpContext, options.Value, failures) is { } refusal
+            ? ValueTask.FromResult<object?>(refusal)
+            : next(context);
     }
 
     /// <summary>Null when the request carries the right key; otherwise the refusal to send.</summary>

@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using System.Diagnostics;
 using OpenTelemetry;
 using OpenTelemetry.Context.Propagation;
@@ -10,15 +11,16 @@ namespace ImageSearch.Indexing.Queue;
 /// </summary>
 internal static class TaskTraceContext
 {
-    public static Dictionary<string, string> Capture(Activity? activity)
+    public static IReadOnlyDictionary<string, string> Capture(Activity? activity)
     {
-        var carrier = new Dictionary<string, string>();
-        if (activity is not null)
+        if (activity is null)
         {
-            Propagators.DefaultTextMapPropagator.Inject(new PropagationContext(activity.Context, Baggage.Current), carrier,
-                static (fields, name, value) => fields[name] = value);
+            return ReadOnlyDictionary<string, string>.Empty;
         }
 
+        var carrier = new Dictionary<string, string>();
+        Propagators.DefaultTextMapPropagator.Inject(new PropagationContext(activity.Context, Baggage.Current), carrier,
+            static (fields, name, value) => fields[name] = value);
         return carrier;
     }
 

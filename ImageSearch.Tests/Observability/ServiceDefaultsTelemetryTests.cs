@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
@@ -26,11 +27,25 @@ public sealed class ServiceDefaultsTelemetryTests
         Assert.NotNull(host.Services.GetService<MeterProvider>());
     }
 
-    // An empty builder: the test process's own environment variables must not decide.
+    // ASP.NET Core starts an Activity and a log scope for every request whenever this category logs at any level.
+    [Theory]
+    [InlineData(null, false)]
+    [InlineData("http://127.0.0.1:4317", true)]
+    public void Requests_get_the_hosting_activity_only_when_traces_are_collected(string? otlpEndpoint, bool expected)
+    {
+        using var host = BuildHost(otlpEndpoint);
+
+        var hosting = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Microsoft.AspNetCore.Hosting.Diagnostics");
+        Assert.Equal(expected, hosting.IsEnabled(LogLevel.Critical));
+    }
+
+    // An empty builder: the test process's own environment variables must not decide. A console logger, as every
+    // service has one, so that logging alone would be enabled.
     private static IHost BuildHost(string? otlpEndpoint)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "telemetry-test" });
         builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"] = otlpEndpoint;
+        builder.Logging.AddConsole();
         builder.AddServiceDefaults();
         return builder.Build();
     }
