@@ -48,7 +48,7 @@ public sealed class SystemBenchmark : IBenchmark
                 var figure = await InProcessEmbedding.MeasureAsync(photos, tasks, runDirectory);
                 embed = figure.ImagesPerSecond;
                 Console.WriteLine($"\n[round {round}] in-process embed (EmbedBatchAsync, {tasks} images): {figure.ImagesPerSecond:0.0} images/s; " +
-                    $"CPU {figure.Usage.CpuSeconds:0.0} s, peak {figure.Usage.PeakResidentMb:0} MB; load average {Statistics.LoadAverage()}");
+                    $"CPU {figure.Usage.CpuSeconds:0.0} s and peak {figure.Usage.PeakResidentMb:0} MB over all of embed's phases; load average {Statistics.LoadAverage()}");
             }
 
             foreach (var (label, build, environment) in builds)
