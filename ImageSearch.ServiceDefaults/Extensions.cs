@@ -45,8 +45,13 @@ public static class Extensions
         {
             // ASP.NET Core also starts an Activity and a log scope for every request while its hosting category logs at
             // any level, only so that log scopes carry trace ids. With no collector no trace is kept; its request logs
-            // (Information) are off by default anyway. Startup failures are still logged by the host itself.
-            builder.Logging.AddFilter(HostingDiagnosticsCategory, LogLevel.None);
+            // (Information) are off by default anyway. Startup failures are still logged by the host itself. A level
+            // configured for the category (to see request logs) is left alone.
+            if (builder.Configuration[$"Logging:LogLevel:{HostingDiagnosticsCategory}"] is null)
+            {
+                builder.Logging.AddFilter(HostingDiagnosticsCategory, LogLevel.None);
+            }
+
             return builder;
         }
 

@@ -39,12 +39,23 @@ public sealed class ServiceDefaultsTelemetryTests
         Assert.Equal(expected, hosting.IsEnabled(LogLevel.Critical));
     }
 
+    [Fact]
+    public void A_level_configured_for_the_hosting_category_is_kept_without_an_OTLP_endpoint()
+    {
+        using var host = BuildHost(otlpEndpoint: null, hostingLogLevel: "Information");
+
+        var hosting = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Microsoft.AspNetCore.Hosting.Diagnostics");
+        Assert.True(hosting.IsEnabled(LogLevel.Information));
+    }
+
     // An empty builder: the test process's own environment variables must not decide. A console logger, as every
     // service has one, so that logging alone would be enabled.
-    private static IHost BuildHost(string? otlpEndpoint)
+    private static IHost BuildHost(string? otlpEndpoint, string? hostingLogLevel = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ApplicationName = "telemetry-test" });
         builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"] = otlpEndpoint;
+        builder.Configuration["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = hostingLogLevel;
+        builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
         builder.Logging.AddConsole();
         builder.AddServiceDefaults();
         return builder.Build();
