@@ -1,81 +1,31 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using ImageSearch.Api;
 using ImageSearch.Api.Services;
 using ImageSearch.Tests.Infrastructure;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace ImageSearch.Tests.Security;
 
-/// <summary>One embedding at a time and no waiting room; remote images on, from loopback, so a test can hold the slot.</summary>
-public sealed class OneEmbeddingApiFixture : ApiFixture
+/// <summary>
+/// One embedding at a time and <paramref name="waiting"/> searches that may wait for it (as long as the default wait
+/// lets them); remote images on, from loopback, so a test can hold the slot with a <see cref="HeldImageHost"/>.
+/// </summary>
+public abstract class OneEmbeddingSlotApiFixture(int waiting) : ApiFixture
 {
-    protected override IReadOnlyDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
         ["Search:MaxConcurrentEmbeddings"] = "1",
-        ["Search:EmbeddingQueueLimit"] = "0",
+        ["Search:EmbeddingQueueLimit"] = waiting.ToString(CultureInfo.InvariantCulture),
         ["ImageLoader:RemoteImagesEnabled"] = "true",
         ["ImageLoader:AllowPrivateNetworks"] = "true"
     };
 }
 
-/// <summary>One embedding at a time and one search waiting for it, as long as the default wait lets it.</summary>
-public sealed class OneEmbeddingOneWaitingApiFixture : ApiFixture
-{
-    protected override IReadOnlyDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>
-    {
-        ["Search:MaxConcurrentEmbeddings"] = "1",
-        ["Search:EmbeddingQueueLimit"] = "1",
-        ["ImageLoader:RemoteImagesEnabled"] = "true",
-        ["ImageLoader:AllowPrivateNetworks"] = "true"
-    };
-}
+public sealed class OneEmbeddingApiFixture() : OneEmbeddingSlotApiFixture(waiting: 0);
 
-/// <summary>An image host that answers only when the test says so: a search of its image holds an embedding slot.</summary>
-internal sealed class HeldImageHost : IAsyncDisposable
-{
-    private readonly TaskCompletionSource _requested = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private WebApplication? _app;
-
-    public string ImageUrl { get; private set; } = "";
-
-    public static async Task<HeldImageHost> StartAsync(byte[] image, CancellationToken cancellationToken)
-    {
-        var host = new HeldImageHost();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        host._app = builder.Build();
-        host._app.MapGet("/held.jpg", async () =>
-        {
-            host._requested.TrySetResult();
-            await host._release.Task;
-            return Results.Bytes(image, "image/jpeg");
-        });
-        await host._app.StartAsync(cancellationToken);
-        host.ImageUrl = new Uri(new Uri(host._app.Urls.Single()), "/held.jpg").ToString();
-        return host;
-    }
-
-    /// <summary>Completes when a search has asked for the image, that is, holds its slot.</summary>
-    public Task Requested => _requested.Task;
-
-    public void Release() => _release.TrySetResult();
-
-    public async ValueTask DisposeAsync()
-    {
-        Release();
-        if (_app is not null)
-        {
-            await _app.DisposeAsync();
-        }
-    }
-}
+public sealed class OneEmbeddingOneWaitingApiFixture() : OneEmbeddingSlotApiFixture(waiting: 1);
 
 // The embedding work of searches runs under a concurrency limit; past it a search is told to come back, at once.
 public class EmbeddingLimitTests(OneEmbeddingApiFixture fixture) : IClassFixture<OneEmbeddingApiFixture>
