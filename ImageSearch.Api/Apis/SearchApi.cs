@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using ImageSearch.Api.Security;
 
@@ -60,9 +61,10 @@ public static class SearchApi
         {
             if (permit is null)
             {
-                request.HttpContext.Response.Headers.RetryAfter = "1";
+                var retryAfter = services.Limiter.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+                request.HttpContext.Response.Headers.RetryAfter = retryAfter;
                 return Problems.Of(StatusCodes.Status503ServiceUnavailable, "Busy",
-                    "Every embedding slot is taken and the wait ran out; retry after 1 s.");
+                    $"Every embedding slot is taken and the wait ran out; retry after {retryAfter} s.");
             }
 
             try

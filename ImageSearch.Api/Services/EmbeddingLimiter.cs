@@ -30,6 +30,7 @@ public sealed class EmbeddingLimiter : IDisposable
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst
         });
         _queueTimeout = settings.EmbeddingQueueTimeout;
+        RetryAfterSeconds = Math.Max(1, (int)Math.Ceiling(_queueTimeout.TotalSeconds));
 
         // Set to a fixed value rather than raised by the slots, so another instance (tests build many) adds nothing.
         ThreadPool.GetMinThreads(out var workerThreads, out var completionPortThreads);
@@ -39,6 +40,12 @@ public sealed class EmbeddingLimiter : IDisposable
             ThreadPool.SetMinThreads(wanted, completionPortThreads);
         }
     }
+
+    /// <summary>
+    /// What a refused search is told to wait: the queue's wait. A search is refused when the queue is full or its wait ran
+    /// out, so the backlog is at least about that long, and a client told to come back sooner would likely find it full.
+    /// </summary>
+    public int RetryAfterSeconds { get; }
 
     /// <summary>A permit to embed, or null when the limit and its queue are full or the wait ran out.</summary>
     public async Task<RateLimitLease?> AcquireAsync(CancellationToken cancellationToken)
