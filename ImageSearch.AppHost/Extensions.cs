@@ -68,7 +68,8 @@ public static class Extensions
             // Volume names are fixed so the committed manifest does not depend on where the repo lives.
             return builder.AddRedis(name)
                 .WithDataVolume($"imagesearch-{name}-data")
-                .WithAppendOnlyFile();
+                .WithAppendOnlyFile()
+                .WithCompactTaskRecords();
         }
 
         var dataPath = builder.GetLocalDataPath();
@@ -178,4 +179,7 @@ public static class Extensions
             // AddRedis passes one shell command line as its last argument.
             context.Args[^1] = $"{context.Args[^1]} --appendonly yes --appendfsync everysec";
         });
+
+    private static IResourceBuilder<RedisResource> WithCompactTaskRecords(this IResourceBuilder<RedisResource> redis) =>
+        redis.WithArgs(context => context.Args[^1] = $"{context.Args[^1]} --hash-max-listpack-value {RedisTuning.HashMaxListpackValue}");
 }

@@ -31,6 +31,7 @@ internal static class LocalRedisServers
                     dir "{dataDirectory}"
                     appendonly yes
                     appendfsync everysec
+                    hash-max-listpack-value {RedisTuning.HashMaxListpackValue}
                     requirepass "{await password.GetValueAsync(context.CancellationToken)}"
                     """, context.CancellationToken);
                 if (!OperatingSystem.IsWindows())

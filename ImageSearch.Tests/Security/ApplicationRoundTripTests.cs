@@ -2,8 +2,10 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
+using ImageSearch.Indexing.Queue;
 using ImageSearch.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
 
 namespace ImageSearch.Tests.Security;
 
@@ -66,15 +68,45 @@ public class ApplicationRoundTripTests(RemoteImagesOnAppHostFixture fixture) : I
     }
 
     [Fact]
+    public async Task A_task_record_stays_a_compact_listpack_on_the_redis_server_the_AppHost_runs()
+    {
+        RedisServer.SkipUnlessRedisServerInstalled();
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var http = fixture.CreateClient();
+        var enqueued = await http.PostAsJsonAsync("/queue/enqueue", new
+        {
+            product_id = "compact-record",
+            image_path = "/" + SecurityAppHostFixture.SeedImagePath,
+            name = "a name",
+            description = new string('d', 300)
+        }, cancellationToken);
+        var taskId = (await enqueued.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("task_id").GetString()!;
+        await Eventually.HoldsAsync(async () =>
+            (await http.GetFromJsonAsync<JsonElement>($"/queue/status/{taskId}", cancellationToken)).GetProperty("status").GetString() == "completed",
+            $"task {taskId} is completed", TimeSpan.FromMinutes(2));
+
+        // Redis's default (values of 64 bytes at most) made every record, whose request alone is longer, a hashtable of
+        // twice the memory.
+        await using var redis = await ConnectionMultiplexer.ConnectAsync((await RedisConnectionStringAsync(cancellationToken))!);
+        var encoding = await redis.GetDatabase().ExecuteAsync("OBJECT", "ENCODING", QueueKeys.Task(taskId));
+        Assert.Equal("listpack", encoding.ToString());
+    }
+
+    [Fact]
     public async Task Local_redis_has_a_password_and_listens_on_loopback()
     {
-        var model = fixture.App.Services.GetRequiredService<DistributedApplicationModel>();
-        var redis = model.Resources.OfType<IResourceWithConnectionString>().Single(resource => resource.Name == "redis");
-        var connectionString = await redis.GetConnectionStringAsync(TestContext.Current.CancellationToken);
+        var connectionString = await RedisConnectionStringAsync(TestContext.Current.CancellationToken);
 
         Assert.NotNull(connectionString);
         var settings = connectionString.Split(',');
         Assert.Matches("^(localhost|127\\.0\\.0\\.1):[0-9]+$", settings[0]);
         Assert.Contains(settings, setting => setting.StartsWith("password=", StringComparison.Ordinal) && setting.Length > "password=".Length + 16);
+    }
+
+    private async Task<string?> RedisConnectionStringAsync(CancellationToken cancellationToken)
+    {
+        var model = fixture.App.Services.GetRequiredService<DistributedApplicationModel>();
+        var redis = model.Resources.OfType<IResourceWithConnectionString>().Single(resource => resource.Name == "redis");
+        return await redis.GetConnectionStringAsync(cancellationToken);
     }
 }
