@@ -32,8 +32,8 @@ public sealed class RedisServer : IAsyncDisposable
         var port = FreePort.Next();
         var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
         var dataDirectory = Directory.CreateDirectory(Path.Combine(runDirectory, name)).FullName;
-        // The password goes in a config file, not on the command line where any user could read it. The rest is as the
-        // AppHost runs redis-server (its RedisTuning says why task records are kept as listpacks).
+        // The password goes in a config file, not on the command line where any user could read it. Task records are kept
+        // as listpacks, as the AppHost runs redis-server (its RedisTuning says why).
         var configPath = Path.Combine(dataDirectory, "redis.conf");
         await File.WriteAllTextAsync(configPath, $"""
             bind 127.0.0.1
