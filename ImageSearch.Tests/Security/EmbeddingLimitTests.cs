@@ -37,8 +37,7 @@ public class EmbeddingLimitTests(OneEmbeddingApiFixture fixture) : IClassFixture
         await using var images = await HeldImageHost.StartAsync(fixture.SeedImage, cancellationToken);
         using var http = fixture.CreateClient();
 
-        var held = http.PostAsJsonAsync("/search", new { image_url = images.ImageUrl }, cancellationToken);
-        await images.Requested.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
+        var held = await images.SearchAndHoldAsync(http, cancellationToken);
 
         using var refused = await http.PostAsJsonAsync("/search", new { image_path = ApiFixture.SeedImagePath }, cancellationToken);
         await Problems.AssertProblemAsync(refused, "search while the only slot is held", HttpStatusCode.ServiceUnavailable);
@@ -74,8 +73,7 @@ public class EmbeddingQueueTests(OneEmbeddingOneWaitingApiFixture fixture) : ICl
         await using var images = await HeldImageHost.StartAsync(fixture.SeedImage, cancellationToken);
         using var http = fixture.CreateClient();
 
-        var held = http.PostAsJsonAsync("/search", new { image_url = images.ImageUrl }, cancellationToken);
-        await images.Requested.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
+        var held = await images.SearchAndHoldAsync(http, cancellationToken);
         var waiting = http.PostAsJsonAsync("/search", new { image_path = ApiFixture.SeedImagePath }, cancellationToken);
 
         // The wait itself is what is tested: two seconds is what sixteen clients' turns take, and more than the 1 s the

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -32,8 +33,13 @@ internal sealed class HeldImageHost : IAsyncDisposable
         return host;
     }
 
-    /// <summary>Completes when a search has asked for the image, that is, holds its slot.</summary>
-    public Task Requested => _requested.Task;
+    /// <summary>Starts a search of the held image and returns, with its answer still to come, once it holds its slot.</summary>
+    public async Task<Task<HttpResponseMessage>> SearchAndHoldAsync(HttpClient http, CancellationToken cancellationToken)
+    {
+        var search = http.PostAsJsonAsync("/search", new { image_url = ImageUrl }, cancellationToken);
+        await _requested.Task.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
+        return search;
+    }
 
     public void Release() => _release.TrySetResult();
 
