@@ -14,7 +14,7 @@ public sealed class HttpBenchmark : IBenchmark
     public string Name => "http";
 
     public string Description => "POST /queue/enqueue req/s and p50/p99 with wrk [--connections 10,64] [--duration S] [--services DIR] " +
-        "[--original URL] [--rounds N] [--api-env K=V] [--variant K=V,K=V]";
+        "[--original URL] [--rounds N] [--threads 1,2] [--api-env K=V] [--variant K=V,K=V]";
 
     public async Task<int> RunAsync(string[] args)
     {
@@ -22,11 +22,12 @@ public sealed class HttpBenchmark : IBenchmark
         var connections = arguments.GetInts("--connections", 10, 64);
         var duration = arguments.GetSeconds("--duration", 30);
         var rounds = arguments.GetInt("--rounds", 1);
-        var threads = arguments.GetInt("--threads", 2);
+        // wrk's threads share the machine's cores with the services; --threads 1,2 measures each, interleaved.
+        var threadCounts = arguments.GetInts("--threads", 2);
         var runDirectory = Directory.CreateTempSubdirectory("imagesearch-bench-http-").FullName;
         var counters = RuntimeCounters.FindTool();
 
-        Console.WriteLine($"http: {Environment.ProcessorCount} cores, load average {Statistics.LoadAverage()}; wrk -t{threads}, " +
+        Console.WriteLine($"http: {Environment.ProcessorCount} cores, load average {Statistics.LoadAverage()}; wrk -t{string.Join(",", threadCounts)}, " +
             $"{duration.TotalSeconds:0} s a run, connections {string.Join(",", connections)}, {rounds} round(s); logs in {runDirectory}");
         Console.WriteLine(counters is null ? "  (dotnet-counters not installed: no runtime counters)" : $"  runtime counters from {counters}");
 
@@ -49,18 +50,21 @@ public sealed class HttpBenchmark : IBenchmark
             // Warm-up: JIT, tiered compilation, connection pools.
             foreach (var target in targets)
             {
-                await Wrk.RunAsync(target.Address, target.Deployment?.ApiKey, connections.Max(), TimeSpan.FromSeconds(5), threads, runDirectory);
+                await Wrk.RunAsync(target.Address, target.Deployment?.ApiKey, connections.Max(), TimeSpan.FromSeconds(5), threadCounts[0], runDirectory);
             }
 
-            Console.WriteLine($"\n  {"conns",5} {"target",-34} {"req/s",9} {"p50 ms",7} {"p90 ms",7} {"p99 ms",7} {"max ms",7} {"p99/p50",8} {"errors",7} {"API CPU s",9} {"API MB",7}");
-            var results = new List<(int Connections, Target Target, Wrk.Result Result)>();
+            Console.WriteLine($"\n  {"conns",5} {"wrk -t",6} {"target",-34} {"req/s",9} {"p50 ms",7} {"p90 ms",7} {"p99 ms",7} {"max ms",7} {"p99/p50",8} {"errors",7} {"API CPU s",9} {"API MB",7} {"wrk CPU s",9}");
+            var results = new List<(int Connections, int Threads, Target Target, Wrk.Result Result)>();
             for (var round = 0; round < rounds; round++)
             {
                 foreach (var count in connections)
                 {
-                    foreach (var target in targets)
+                    foreach (var threads in threadCounts)
                     {
-                        results.Add((count, target, await RunOneAsync(target, count, duration, threads, runDirectory, counters)));
+                        foreach (var target in targets)
+                        {
+                            results.Add((count, threads, target, await RunOneAsync(target, count, duration, threads, runDirectory, counters)));
+                        }
                     }
                 }
             }
@@ -68,13 +72,13 @@ public sealed class HttpBenchmark : IBenchmark
             if (targets.Any(target => target.Deployment is null))
             {
                 Console.WriteLine();
-                foreach (var group in results.GroupBy(r => r.Connections))
+                foreach (var group in results.GroupBy(r => (r.Connections, r.Threads)))
                 {
                     var baseline = group.Where(r => r.Target.Deployment is null).Average(r => r.Result.PerSecond);
                     foreach (var target in targets.Where(target => target.Deployment is not null))
                     {
                         var mine = group.Where(r => r.Target == target).ToList();
-                        Console.WriteLine($"  {group.Key} connections, {target.Label}: {mine.Average(r => r.Result.PerSecond) / baseline:0.0}x the original's req/s, " +
+                        Console.WriteLine($"  {group.Key.Connections} connections, wrk -t{group.Key.Threads}, {target.Label}: {mine.Average(r => r.Result.PerSecond) / baseline:0.0}x the original's req/s, " +
                             $"p99/p50 {mine.Average(r => r.Result.TailRatio):0.0}");
                     }
                 }
@@ -113,8 +117,8 @@ public sealed class HttpBenchmark : IBenchmark
         var after = api?.Usage;
         var cpu = before is { } b && after is { } a ? $"{a.CpuSeconds - b.CpuSeconds,9:0.0}" : $"{"",9}";
         var memory = sampler is null ? $"{"",7}" : $"{sampler.Peaks[0],7:0}";
-        Console.WriteLine($"  {connections,5} {target.Label,-34} {result.PerSecond,9:0} {result.P50Ms,7:0.00} {result.P90Ms,7:0.00} {result.P99Ms,7:0.00} " +
-            $"{result.MaxMs,7:0} {result.TailRatio,8:0.0} {result.Errors,7} {cpu} {memory}");
+        Console.WriteLine($"  {connections,5} {threads,6} {target.Label,-34} {result.PerSecond,9:0} {result.P50Ms,7:0.00} {result.P90Ms,7:0.00} {result.P99Ms,7:0.00} " +
+            $"{result.MaxMs,7:0} {result.TailRatio,8:0.0} {result.Errors,7} {cpu} {memory} {result.CpuSeconds,9:0.0}");
         if (await counters is { } figures)
         {
             Console.WriteLine($"        {figures}");

@@ -7,7 +7,9 @@ namespace ImageSearch.Benchmarks.Load;
 /// <summary>One run of wrk (Debian's <c>wrk</c> package) with <c>Load/enqueue.lua</c>, and the figures its done() prints.</summary>
 public static class Wrk
 {
-    public sealed record Result(long Requests, double Seconds, long Errors, double P50Ms, double P90Ms, double P99Ms, double MaxMs)
+    /// <param name="CpuSeconds">wrk's own CPU time: on a machine it shares with the services, what it takes from them.</param>
+    public sealed record Result(long Requests, double Seconds, long Errors, double P50Ms, double P90Ms, double P99Ms, double MaxMs,
+        double CpuSeconds)
     {
         public double PerSecond => Requests / Seconds;
 
@@ -21,7 +23,8 @@ public static class Wrk
 
     public static async Task<Result> RunAsync(Uri target, string? apiKey, int connections, TimeSpan duration, int threads, string logDirectory)
     {
-        var name = $"wrk-{target.Port}-c{connections}-{DateTime.UtcNow:HHmmssfff}";
+        var name = $"wrk-{target.Port}-t{threads}-c{connections}-{DateTime.UtcNow:HHmmssfff}";
+        var childrenCpu = ProcessUsage.ExitedChildrenCpuSeconds();
         await using var wrk = ChildProcess.Start(name, "wrk",
         [
             "-t", Math.Min(threads, connections).ToString(CultureInfo.InvariantCulture),
@@ -32,6 +35,7 @@ public static class Wrk
             target.ToString()
         ], AppContext.BaseDirectory, new Dictionary<string, string?> { ["API_KEY"] = apiKey ?? "" }, logDirectory);
         var exitCode = await wrk.WaitForExitAsync();
+        var cpuSeconds = ProcessUsage.ExitedChildrenCpuSeconds() - childrenCpu;
         await Task.Delay(50);
         var output = await File.ReadAllLinesAsync(wrk.LogPath);
         var json = output.LastOrDefault(line => line.StartsWith('{'));
@@ -42,6 +46,6 @@ public static class Wrk
 
         var s = JsonSerializer.Deserialize<Summary>(json, ApiClient.Json)!;
         return new Result(s.Requests, s.DurationUs / 1e6, s.ConnectErrors + s.ReadErrors + s.WriteErrors + s.StatusErrors + s.Timeouts,
-            s.P50Us / 1000.0, s.P90Us / 1000.0, s.P99Us / 1000.0, s.MaxUs / 1000.0);
+            s.P50Us / 1000.0, s.P90Us / 1000.0, s.P99Us / 1000.0, s.MaxUs / 1000.0, cpuSeconds);
     }
 }

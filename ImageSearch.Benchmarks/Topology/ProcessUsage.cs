@@ -38,6 +38,17 @@ public readonly record struct ProcessUsage(double CpuSeconds, double ResidentMb,
         }
     }
 
+    /// <summary>
+    /// CPU seconds used by this process's children that have exited and been waited for (cutime + cstime of
+    /// <c>/proc/self/stat</c>): read before a child starts and after it exits, the difference is that child's CPU time.
+    /// </summary>
+    public static double ExitedChildrenCpuSeconds()
+    {
+        var stat = File.ReadAllText("/proc/self/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(fields[13], CultureInfo.InvariantCulture) + long.Parse(fields[14], CultureInfo.InvariantCulture)) / TicksPerSecond;
+    }
+
     private static double Kilobytes(string line) =>
         double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
 }
