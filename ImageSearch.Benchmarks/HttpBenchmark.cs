@@ -54,7 +54,7 @@ public sealed class HttpBenchmark : IBenchmark
             }
 
             Console.WriteLine($"\n  {"conns",5} {"wrk -t",6} {"target",-34} {"req/s",9} {"p50 ms",7} {"p90 ms",7} {"p99 ms",7} {"max ms",7} {"p99/p50",8} {"errors",7} {"API CPU s",9} {"API MB",7} {"wrk CPU s",9}");
-            var results = new List<(int Connections, int Threads, Target Target, Wrk.Result Result)>();
+            var results = new List<(int Round, int Connections, int Threads, Target Target, Wrk.Result Result)>();
             for (var round = 0; round < rounds; round++)
             {
                 foreach (var count in connections)
@@ -63,7 +63,7 @@ public sealed class HttpBenchmark : IBenchmark
                     {
                         foreach (var target in targets)
                         {
-                            results.Add((count, threads, target, await RunOneAsync(target, count, duration, threads, runDirectory, counters)));
+                            results.Add((round, count, threads, target, await RunOneAsync(target, count, duration, threads, runDirectory, counters)));
                         }
                     }
                 }
@@ -74,12 +74,15 @@ public sealed class HttpBenchmark : IBenchmark
                 Console.WriteLine();
                 foreach (var group in results.GroupBy(r => (r.Connections, r.Threads)))
                 {
-                    var baseline = group.Where(r => r.Target.Deployment is null).Average(r => r.Result.PerSecond);
+                    var originalByRound = group.Where(r => r.Target.Deployment is null).ToDictionary(r => r.Round, r => r.Result.PerSecond);
                     foreach (var target in targets.Where(target => target.Deployment is not null))
                     {
                         var mine = group.Where(r => r.Target == target).ToList();
-                        Console.WriteLine($"  {group.Key.Connections} connections, wrk -t{group.Key.Threads}, {target.Label}: {mine.Average(r => r.Result.PerSecond) / baseline:0.0}x the original's req/s, " +
-                            $"p99/p50 {mine.Average(r => r.Result.TailRatio):0.0}");
+                        // The machine's speed drifts between rounds for every target alike; each round's own ratio shows the spread.
+                        var perRound = mine.Select(r => r.Result.PerSecond / originalByRound[r.Round]).ToList();
+                        Console.WriteLine($"  {group.Key.Connections} connections, wrk -t{group.Key.Threads}, {target.Label}: " +
+                            $"{mine.Average(r => r.Result.PerSecond) / originalByRound.Values.Average():0.0}x the original's req/s " +
+                            $"(rounds {perRound.Min():0.0}x to {perRound.Max():0.0}x), p99/p50 {mine.Average(r => r.Result.TailRatio):0.0}");
                     }
                 }
             }
