@@ -7,7 +7,11 @@ namespace ImageSearch.Benchmarks.Load;
 /// <summary>One run of wrk (Debian's <c>wrk</c> package) with <c>Load/enqueue.lua</c>, and the figures its done() prints.</summary>
 public static class Wrk
 {
-    /// <param name="CpuSeconds">wrk's own CPU time: on a machine it shares with the services, what it takes from them.</param>
+    /// <param name="CpuSeconds">
+    /// wrk's own CPU time: on a machine it shares with the services, what it takes from them. Read as the CPU time of this
+    /// process's exited children, so another child that exits meanwhile would count too; dotnet-counters, started with wrk
+    /// for the same duration, outlives it by its own start-up.
+    /// </param>
     public sealed record Result(long Requests, double Seconds, long Errors, double P50Ms, double P90Ms, double P99Ms, double MaxMs,
         double CpuSeconds)
     {
