@@ -12,10 +12,8 @@ public readonly record struct ProcessUsage(double CpuSeconds, double ResidentMb,
     {
         try
         {
-            // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are the 12th and 13th.
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            var cpu = (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / TicksPerSecond;
+            // utime and stime: the 12th and 13th fields after the command name.
+            var cpu = ReadCpuSeconds($"/proc/{pid}/stat", 11);
             double resident = 0, peak = 0;
             foreach (var line in File.ReadLines($"/proc/{pid}/status"))
             {
@@ -42,11 +40,17 @@ public readonly record struct ProcessUsage(double CpuSeconds, double ResidentMb,
     /// CPU seconds used by this process's children that have exited and been waited for (cutime + cstime of
     /// <c>/proc/self/stat</c>): read before a child starts and after it exits, the difference is that child's CPU time.
     /// </summary>
-    public static double ExitedChildrenCpuSeconds()
+    public static double ExitedChildrenCpuSeconds() => ReadCpuSeconds("/proc/self/stat", 13);
+
+    /// <summary>
+    /// The user and system CPU ticks at <paramref name="field"/> and the field after it, counted after the command name
+    /// (which is in parentheses and may hold spaces), in seconds.
+    /// </summary>
+    private static double ReadCpuSeconds(string statPath, int field)
     {
-        var stat = File.ReadAllText("/proc/self/stat");
+        var stat = File.ReadAllText(statPath);
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return (long.Parse(fields[13], CultureInfo.InvariantCulture) + long.Parse(fields[14], CultureInfo.InvariantCulture)) / TicksPerSecond;
+        return (long.Parse(fields[field], CultureInfo.InvariantCulture) + long.Parse(fields[field + 1], CultureInfo.InvariantCulture)) / TicksPerSecond;
     }
 
     private static double Kilobytes(string line) =>
