@@ -9,8 +9,8 @@ public static class Wrk
 {
     /// <param name="CpuSeconds">
     /// wrk's own CPU time: on a machine it shares with the services, what it takes from them. Read as the CPU time of this
-    /// process's exited children, so another child that exits meanwhile would count too; dotnet-counters, started with wrk
-    /// for the same duration, outlives it by its own start-up.
+    /// process's exited children, so another child that exits meanwhile would count too; dotnet-counters starts before wrk
+    /// and ends after it.
     /// </param>
     public sealed record Result(long Requests, double Seconds, long Errors, double P50Ms, double P90Ms, double P99Ms, double MaxMs,
         double CpuSeconds)

@@ -85,6 +85,27 @@ public sealed class ChildProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>Waits until the process has written <paramref name="text"/> to its output.</summary>
+    public async Task WaitForOutputAsync(string text, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!ReadLog().Contains(text, StringComparison.Ordinal))
+        {
+            if (_process.HasExited || DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException($"{Name} did not write '{text}' ({(_process.HasExited ? "it exited" : "timed out")}); see {LogPath}.");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    private string ReadLog()
+    {
+        using var reader = new StreamReader(new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
+        return reader.ReadToEnd();
+    }
+
     public async ValueTask DisposeAsync()
     {
         Running.TryRemove(_process.Id, out _);
