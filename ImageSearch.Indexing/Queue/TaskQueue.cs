@@ -37,6 +37,7 @@ public sealed partial class TaskQueue(IConnectionMultiplexer redis, IOptions<Que
     /// </summary>
     public async Task<EnqueueResult> EnqueueAsync(NewTask task)
     {
+        ThrowIfInvalid(task);
         using var activity = StartEnqueueActivity(1);
         var prepared = Prepare(task, TaskTraceContext.Capture(Activity.Current), timeProvider.GetUtcNow());
         return await _singleEnqueues.AddAsync(prepared, AddTasksAsync);
@@ -48,6 +49,11 @@ public sealed partial class TaskQueue(IConnectionMultiplexer redis, IOptions<Que
         if (tasks.Count == 0)
         {
             return [];
+        }
+
+        foreach (var task in tasks)
+        {
+            ThrowIfInvalid(task);
         }
 
         using var activity = StartEnqueueActivity(tasks.Count);
@@ -66,13 +72,17 @@ public sealed partial class TaskQueue(IConnectionMultiplexer redis, IOptions<Que
     private static Activity? StartEnqueueActivity(int count) =>
         QueueTelemetry.ActivitySource.StartActivity("enqueue tasks", ActivityKind.Producer)?.SetTag("imagesearch.task.count", count);
 
-    private static PreparedTask Prepare(NewTask task, IReadOnlyDictionary<string, string> traceContext, DateTimeOffset now)
+    // Called before the enqueue span starts: a refused task never reaches Redis, and the caller's own span records it.
+    private static void ThrowIfInvalid(NewTask task)
     {
         if (task.Validate() is { } reason)
         {
             throw new ArgumentException(reason, nameof(task));
         }
+    }
 
+    private static PreparedTask Prepare(NewTask task, IReadOnlyDictionary<string, string> traceContext, DateTimeOffset now)
+    {
         var request = new TaskRequest(task.ProductId, task.ImagePath, task.ImageUrl, task.Name, task.Description,
             task.Metadata is { Count: > 0 } metadata ? metadata : null, now, traceContext.Count > 0 ? traceContext : null);
         return new PreparedTask(Guid.CreateVersion7(now).ToString(), task.Deduplicate ? task.DeduplicationKey : "", request.ToJson());

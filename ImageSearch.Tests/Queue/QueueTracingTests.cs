@@ -50,4 +50,21 @@ public class QueueTracingTests
         Assert.Equal(enqueue.SpanId, process.ParentSpanId);
         Assert.Equal("p-trace", process.GetTagItem("imagesearch.product.id"));
     }
+
+    [Fact]
+    public async Task A_refused_task_adds_nothing_and_leaves_no_enqueue_span()
+    {
+        var spans = new List<Activity>();
+        using var tracing = Sdk.CreateTracerProviderBuilder().AddSource(QueueTelemetry.Name).AddInMemoryExporter(spans).Build();
+        await using var test = await QueueTestServer.StartAsync(RedisServerKind.Garnet);
+        var queue = test.Queue();
+
+        await Assert.ThrowsAsync<ArgumentException>(() => queue.EnqueueAsync(new NewTask("p-bad", "../escape.jpg", null)));
+        // One bad task refuses the whole batch, before anything reaches Redis.
+        await Assert.ThrowsAsync<ArgumentException>(() => queue.EnqueueBatchAsync([new NewTask("p-good", "a.jpg", null), new NewTask(" ", "b.jpg", null)]));
+        tracing.ForceFlush();
+
+        Assert.DoesNotContain(spans, span => span.OperationName == "enqueue tasks");
+        Assert.Equal(0, await test.Db.ListLengthAsync(QueueKeys.Pending));
+    }
 }
