@@ -27,9 +27,10 @@ public sealed record RuntimeCounters(
     /// Starts collecting from <paramref name="pid"/> and returns once the session is open, before the load starts: the
     /// tool's own start-up (a .NET program's, about a CPU-second) inside a 15 s run at 10 connections cost the API 10-12 %
     /// of its requests and 40-100 % on its p99 (three pairs of runs). Read the figures with
-    /// <see cref="Collection.ReadAsync"/> when the load has ended; only the samples taken in between count.
+    /// <see cref="Collection.ReadAsync"/> when the load has ended; only the samples taken in between count. Null, with a
+    /// line on the console, when no session opens: the benchmark then runs without these figures.
     /// </summary>
-    public static async Task<Collection> StartAsync(string tool, int pid, TimeSpan loadDuration, string logDirectory)
+    public static async Task<Collection?> StartAsync(string tool, int pid, TimeSpan loadDuration, string logDirectory)
     {
         var csv = Path.Combine(logDirectory, $"counters-{pid}-{DateTime.UtcNow:HHmmssfff}.csv");
         // The tool writes its file only when its --duration ends (not when killed): long enough to outlast the load.
@@ -37,7 +38,17 @@ public sealed record RuntimeCounters(
             ["collect", "-p", pid.ToString(CultureInfo.InvariantCulture), "--format", "csv", "-o", csv, "--refresh-interval", "1",
              "--duration", (loadDuration + SessionMargin).ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture), "--counters", "System.Runtime"],
             logDirectory, new Dictionary<string, string?>(), logDirectory);
-        await process.WaitForOutputAsync("Starting a counter session", TimeSpan.FromSeconds(30));
+        try
+        {
+            await process.WaitForOutputAsync("Starting a counter session", TimeSpan.FromSeconds(30));
+        }
+        catch (InvalidOperationException exception)
+        {
+            await process.DisposeAsync();
+            Console.WriteLine($"  (no runtime counters: {exception.Message})");
+            return null;
+        }
+
         return new Collection(process, csv, DateTime.Now);
     }
 
