@@ -53,14 +53,8 @@ public sealed class HttpBenchmark : IBenchmark
             var warmUp = TimeSpan.FromSeconds(15);
             foreach (var target in targets)
             {
-                var collection = target.Deployment is { } deployment && counters is not null
-                    ? await RuntimeCounters.StartAsync(counters, deployment.Api.Pid, warmUp, runDirectory)
-                    : null;
-                await Wrk.RunAsync(target.Address, target.Deployment?.ApiKey, connections.Max(), warmUp, threadCounts[0], runDirectory);
-                if (collection is not null)
-                {
-                    await collection.ReadAsync();
-                }
+                await RuntimeCounters.DuringAsync(counters, target.Deployment?.Api.Pid, warmUp, runDirectory, () =>
+                    Wrk.RunAsync(target.Address, target.Deployment?.ApiKey, connections.Max(), warmUp, threadCounts[0], runDirectory));
             }
 
             Console.WriteLine($"\n  {"conns",5} {"wrk -t",6} {"target",-34} {"req/s",9} {"p50 ms",7} {"p90 ms",7} {"p99 ms",7} {"max ms",7} {"p99/p50",8} {"errors",7} {"API CPU s",9} {"API MB",7} {"wrk CPU s",9}");
@@ -121,18 +115,19 @@ public sealed class HttpBenchmark : IBenchmark
             await RedisAdmin.FlushAsync(deployment.Redis);
         }
 
-        var counters = api is not null && countersTool is not null
-            ? await RuntimeCounters.StartAsync(countersTool, api.Pid, duration, runDirectory)
-            : null;
-        var before = api?.Usage;
-        await using var sampler = api is null ? null : new MemorySampler([api]);
-        var result = await Wrk.RunAsync(target.Address, target.Deployment?.ApiKey, connections, duration, threads, runDirectory);
-        var after = api?.Usage;
-        var cpu = before is { } b && after is { } a ? $"{a.CpuSeconds - b.CpuSeconds,9:0.0}" : $"{"",9}";
-        var memory = sampler is null ? $"{"",7}" : $"{sampler.Peaks[0],7:0}";
+        var (run, figures) = await RuntimeCounters.DuringAsync(countersTool, api?.Pid, duration, runDirectory, async () =>
+        {
+            var before = api?.Usage;
+            await using var sampler = api is null ? null : new MemorySampler([api]);
+            var result = await Wrk.RunAsync(target.Address, target.Deployment?.ApiKey, connections, duration, threads, runDirectory);
+            return (Result: result, Before: before, After: api?.Usage, PeakMb: sampler?.Peaks[0]);
+        });
+        var result = run.Result;
+        var cpu = run.Before is { } b && run.After is { } a ? $"{a.CpuSeconds - b.CpuSeconds,9:0.0}" : $"{"",9}";
+        var memory = run.PeakMb is { } peakMb ? $"{peakMb,7:0}" : $"{"",7}";
         Console.WriteLine($"  {connections,5} {threads,6} {target.Label,-34} {result.PerSecond,9:0} {result.P50Ms,7:0.00} {result.P90Ms,7:0.00} {result.P99Ms,7:0.00} " +
             $"{result.MaxMs,7:0} {result.TailRatio,8:0.0} {result.Errors,7} {cpu} {memory} {result.CpuSeconds,9:0.0}");
-        if (counters is not null && await counters.ReadAsync() is { } figures)
+        if (figures is not null)
         {
             Console.WriteLine($"        {figures}");
         }

@@ -50,16 +50,14 @@ public sealed class MemoryBenchmark : IBenchmark
                 {
                     await RedisAdmin.FlushAsync(deployment.Redis);
                     await using var sampler = new MemorySampler([deployment.Api]);
-                    var collection = counters is null
-                        ? null
-                        : await RuntimeCounters.StartAsync(counters, deployment.Api.Pid, duration, runDirectory);
-                    var result = await Wrk.RunAsync(deployment.ApiAddress, deployment.ApiKey, connections, duration, 2, runDirectory);
+                    var (result, runtime) = await RuntimeCounters.DuringAsync(counters, deployment.Api.Pid, duration, runDirectory, () =>
+                        Wrk.RunAsync(deployment.ApiAddress, deployment.ApiKey, connections, duration, 2, runDirectory));
                     var peak = sampler.Peaks[0];
                     peaks[variant].Add(peak);
                     Console.WriteLine($"  round {round}, {variant.Label}: peak {peak:0} MB, at the end {deployment.Api.Usage.ResidentMb:0} MB; " +
                         $"{result.PerSecond:0} req/s, p50 {result.P50Ms:0.00} ms, p99 {result.P99Ms:0.00} ms, {result.Errors} errors; " +
                         $"load average {Statistics.LoadAverage()}");
-                    if (collection is not null && await collection.ReadAsync() is { } runtime)
+                    if (runtime is not null)
                     {
                         Console.WriteLine($"        {runtime}");
                     }

@@ -24,18 +24,24 @@ public sealed record RuntimeCounters(
             .FirstOrDefault(File.Exists);
 
     /// <summary>
-    /// Starts collecting from <paramref name="pid"/> and returns once the session is open, before the load starts: the
-    /// tool's own start-up (a .NET program's, about a CPU-second) inside a 15 s run at 10 connections cost the API 10-12 %
-    /// of its requests and 40-100 % on its p99 (three pairs of runs). Read the figures with
-    /// <see cref="Collection.ReadAsync"/> when the load has ended; only the samples taken in between count. Null, with a
-    /// line on the console, when no session opens: the benchmark then runs without these figures.
+    /// Runs <paramref name="load"/> while collecting the counters of <paramref name="pid"/> (no figures when
+    /// <paramref name="tool"/> or <paramref name="pid"/> is null, or when no session opens). The session is opened before
+    /// the load starts and only its samples taken under load count: the tool's own start-up (a .NET program's, about a
+    /// CPU-second) inside a 15 s run at 10 connections cost the API 10-12 % of its requests and 40-100 % on its p99
+    /// (three pairs of runs).
     /// </summary>
-    public static async Task<Collection?> StartAsync(string tool, int pid, TimeSpan loadDuration, string logDirectory)
+    public static async Task<(T Result, RuntimeCounters? Counters)> DuringAsync<T>(string? tool, int? pid, TimeSpan loadDuration,
+        string logDirectory, Func<Task<T>> load)
     {
+        if (tool is null || pid is null)
+        {
+            return (await load(), null);
+        }
+
         var csv = Path.Combine(logDirectory, $"counters-{pid}-{DateTime.UtcNow:HHmmssfff}.csv");
         // The tool writes its file only when its --duration ends (not when killed): long enough to outlast the load.
-        var process = ChildProcess.Start(Path.GetFileNameWithoutExtension(csv), tool,
-            ["collect", "-p", pid.ToString(CultureInfo.InvariantCulture), "--format", "csv", "-o", csv, "--refresh-interval", "1",
+        await using var process = ChildProcess.Start(Path.GetFileNameWithoutExtension(csv), tool,
+            ["collect", "-p", pid.Value.ToString(CultureInfo.InvariantCulture), "--format", "csv", "-o", csv, "--refresh-interval", "1",
              "--duration", (loadDuration + SessionMargin).ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture), "--counters", "System.Runtime"],
             logDirectory, new Dictionary<string, string?>(), logDirectory);
         try
@@ -44,30 +50,18 @@ public sealed record RuntimeCounters(
         }
         catch (InvalidOperationException exception)
         {
-            await process.DisposeAsync();
             Console.WriteLine($"  (no runtime counters: {exception.Message})");
-            return null;
+            return (await load(), null);
         }
 
-        return new Collection(process, csv, DateTime.Now);
+        var loadStart = DateTime.Now;
+        var result = await load();
+        var loadEnd = DateTime.Now;
+        await process.WaitForExitAsync();
+        return (result, File.Exists(csv) ? Parse(csv, loadStart, loadEnd) : null);
     }
 
     private static readonly TimeSpan SessionMargin = TimeSpan.FromSeconds(3);
-
-    public sealed class Collection(ChildProcess process, string csv, DateTime loadStart)
-    {
-        /// <summary>Waits for the session to end and returns the figures of the samples taken since it was started.</summary>
-        public async Task<RuntimeCounters?> ReadAsync()
-        {
-            var loadEnd = DateTime.Now;
-            await using (process)
-            {
-                await process.WaitForExitAsync();
-            }
-
-            return File.Exists(csv) ? Parse(csv, loadStart, loadEnd) : null;
-        }
-    }
 
     private static RuntimeCounters Parse(string csv, DateTime from, DateTime to)
     {
